@@ -1,0 +1,5 @@
+"""Allow ``python -m podsync``."""
+
+from podsync.cli import main
+
+raise SystemExit(main())

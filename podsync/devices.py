@@ -1,0 +1,118 @@
+"""Registered players: the marker on the device, finding where it is mounted, the push lock.
+
+Each registered player carries ``.podsync/device.json`` with its id.  A
+player is found at the path it was last seen at, or at any mount point whose
+marker holds its id, so it may be mounted anywhere, and plain folders or
+phones mounted through gvfs work the same way.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from podsync.errors import DeviceError
+from podsync.fileio import write_atomically
+from podsync.manifest import MARKER_DIR
+from podsync.mounts import current_mounts
+from podsync.state import Device, State
+
+MARKER = "device.json"
+
+
+def read_marker(root: Path) -> str | None:
+    """The device id written on the player at ``root``, if any."""
+    try:
+        data = json.loads((root / MARKER_DIR / MARKER).read_text(encoding="utf-8"))
+        return str(data["id"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def register(state: State, path: Path, name: str, folder: str) -> Device:
+    """Register the player at ``path`` as ``name`` and write its marker."""
+    if not name.strip() or "/" in name:
+        raise DeviceError(f"invalid device name {name!r}")
+    if state.device(name) is not None:
+        raise DeviceError(f"a device named {name!r} is already registered")
+    if not path.is_dir():
+        raise DeviceError(f"{path} is not a folder (is the player mounted?)")
+    root = path.resolve()
+    device_id = read_marker(root)
+    for known in state.devices():
+        if known.id == device_id:
+            raise DeviceError(f"{root} is already registered as {known.name!r}")
+    device_id = device_id or uuid.uuid4().hex
+    marker = {"id": device_id, "name": name, "registered": int(time.time())}
+    try:
+        (root / MARKER_DIR).mkdir(exist_ok=True)
+        write_atomically(root / MARKER_DIR / MARKER, json.dumps(marker, indent=1).encode())
+    except OSError as exc:
+        raise DeviceError(f"cannot write to {root}: {exc.strerror}") from None
+    return state.add_device(device_id, name, str(root), folder)
+
+
+def locate(device: Device) -> Path | None:
+    """Where ``device`` is reachable now, or None when it is not connected."""
+    last = Path(device.path)
+    if read_marker(last) == device.id:
+        return last
+    for mount in current_mounts():
+        if mount.point != last and read_marker(mount.point) == device.id:
+            return mount.point
+    return None
+
+
+def resolve(state: State, target: str | None) -> list[tuple[Device, Path]]:
+    """The devices a push is for: one by name or path, or every connected one."""
+    if target is None:
+        found = [(d, p) for d in state.devices() if (p := locate(d)) is not None]
+        if not state.devices():
+            raise DeviceError("no device registered; add one with: podsync device add MOUNTPOINT "
+                              "--name NAME")
+        if not found:
+            raise DeviceError("none of the registered devices is connected")
+        return found
+    device = state.device(target)
+    if device is not None:
+        path = locate(device)
+        if path is None:
+            raise DeviceError(f"device {target!r} is not connected (last seen at {device.path})")
+        return [(device, path)]
+    candidate = Path(target)
+    if candidate.is_dir():
+        device_id = read_marker(candidate)
+        for device in state.devices():
+            if device.id == device_id:
+                return [(device, candidate.resolve())]
+        raise DeviceError(f"{target} is not a registered device; register it with: "
+                          f"podsync device add {target} --name NAME")
+    names = ", ".join(d.name for d in state.devices()) or "none"
+    raise DeviceError(f"no device named {target!r} (registered: {names})")
+
+
+@contextmanager
+def push_lock(locks_dir: Path, device: Device, wait: float = 3.0) -> Iterator[None]:
+    """Hold the device's push lock; wait up to ``wait`` seconds, then report it busy."""
+    locks_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(locks_dir / f"{device.id}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise DeviceError(f"device {device.name!r} is busy: another push is "
+                                      "running") from None
+                time.sleep(0.1)
+        yield
+    finally:
+        os.close(fd)

@@ -1,0 +1,153 @@
+"""Fetch one podcast feed (conditional GET) and turn it into feed entries."""
+
+from __future__ import annotations
+
+import calendar
+import mimetypes
+import posixpath
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
+
+from podsync.errors import FeedError
+from podsync.httpclient import describe_error
+from podsync.state import FeedEntry
+
+if TYPE_CHECKING:
+    import requests
+
+MAX_FEED_BYTES = 32 * 1024 * 1024
+MEDIA_EXTS = {"mp3", "m4a", "m4b", "aac", "ogg", "oga", "opus", "flac", "wav", "mp4", "m4v",
+              "mov", "webm", "mkv", "wma"}
+
+
+@dataclass
+class FeedDocument:
+    """A fetched and parsed feed; ``entries`` is empty when the server said 304."""
+
+    url: str
+    modified: bool
+    title: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    entries: list[FeedEntry] = field(default_factory=list)
+
+
+def fetch_feed(session: requests.Session, url: str, *, etag: str | None = None,
+               last_modified: str | None = None, timeout: float = 30) -> FeedDocument:
+    """GET ``url`` (conditionally) and parse it; raise :class:`FeedError` with the reason."""
+    import requests
+
+    headers = {"Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    try:
+        with session.get(url, headers=headers, timeout=timeout, stream=True) as response:
+            response.raise_for_status()
+            final_url = _permanent_location(url, response)
+            if response.status_code == 304:
+                return FeedDocument(final_url, modified=False, etag=etag,
+                                    last_modified=last_modified)
+            body = _read_capped(response)
+            content_type = response.headers.get("Content-Type", "")
+            new_etag = response.headers.get("ETag")
+            new_modified = response.headers.get("Last-Modified")
+    except requests.RequestException as exc:
+        raise FeedError(describe_error(exc, url, timeout)) from None
+    title, entries = parse_feed(body, final_url, content_type)
+    return FeedDocument(final_url, True, title, new_etag, new_modified, entries)
+
+
+def _permanent_location(url: str, response: requests.Response) -> str:
+    """The URL to remember: the target if every redirect on the way was permanent."""
+    if response.history and all(r.status_code in (301, 308) for r in response.history):
+        return response.url
+    return url
+
+
+def _read_capped(response: requests.Response) -> bytes:
+    chunks, total = [], 0
+    for chunk in response.iter_content(64 * 1024):
+        total += len(chunk)
+        if total > MAX_FEED_BYTES:
+            raise FeedError(f"feed is larger than {MAX_FEED_BYTES // (1024 * 1024)} MiB; stopped")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_feed(body: bytes, url: str, content_type: str = "") -> tuple[str, list[FeedEntry]]:
+    """Parse a feed document into its title and media entries."""
+    import feedparser
+
+    parsed = feedparser.parse(body, response_headers={"content-type": content_type or "text/xml"})
+    if not parsed.get("version"):
+        if body.lstrip()[:200].lower().startswith((b"<!doctype html", b"<html")) or (
+                "html" in content_type.lower()):
+            raise FeedError("not a podcast feed: the server sent a web page")
+        reason = parsed.get("bozo_exception")
+        raise FeedError(f"not a valid feed: {reason}" if reason else "not a valid feed")
+    entries: list[FeedEntry] = []
+    seen: set[str] = set()
+    feed_author = parsed.feed.get("author", "")
+    for raw in parsed.entries:
+        entry = _entry(raw, url, feed_author)
+        if entry is not None and entry.guid not in seen:
+            seen.add(entry.guid)
+            entries.append(entry)
+    if not entries:
+        raise FeedError("no audio episodes in this feed")
+    return str(parsed.feed.get("title") or _fallback_title(url)), entries
+
+
+def _entry(raw: Any, feed_url: str, feed_author: str) -> FeedEntry | None:
+    enclosure = _media_enclosure(raw)
+    if enclosure is None:
+        return None
+    href = urljoin(feed_url, enclosure.get("href", "").strip())
+    mime = str(enclosure.get("type") or "")
+    published = raw.get("published_parsed") or raw.get("updated_parsed")
+    try:
+        size: int | None = int(enclosure.get("length") or 0) or None
+    except ValueError:
+        size = None
+    title = str(raw.get("title") or "").strip() or _fallback_title(href)
+    return FeedEntry(
+        guid=str(raw.get("id") or href),
+        title=title,
+        author=str(raw.get("author") or feed_author or ""),
+        url=href,
+        mime=mime,
+        size=size if size and size > 0 else None,
+        ext=_extension(href, mime),
+        published=float(calendar.timegm(published)) if published else 0.0,
+    )
+
+
+def _media_enclosure(raw: Any) -> dict[str, Any] | None:
+    for enclosure in raw.get("enclosures", []):
+        href = enclosure.get("href", "")
+        mime = str(enclosure.get("type") or "")
+        if not href:
+            continue
+        if mime.startswith(("audio/", "video/")) or _url_ext(href) in MEDIA_EXTS:
+            return enclosure
+    return None
+
+
+def _url_ext(url: str) -> str:
+    return posixpath.splitext(urlsplit(url).path)[1].lstrip(".").lower()
+
+
+def _extension(url: str, mime: str) -> str:
+    ext = _url_ext(url)
+    if ext in MEDIA_EXTS:
+        return ext
+    guessed = mimetypes.guess_extension(mime.split(";")[0].strip()) if mime else None
+    return guessed.lstrip(".") if guessed else "mp3"
+
+
+def _fallback_title(url: str) -> str:
+    name = posixpath.basename(urlsplit(url).path)
+    return posixpath.splitext(name)[0] or urlsplit(url).hostname or "Untitled"

@@ -1,0 +1,123 @@
+"""The ownership manifest kept on each player in ``.podsync/``.
+
+It lists every file podsync wrote there (path, size, episode), so podsync
+never touches a file it does not own.  Changes are appended to a journal
+(an intent line before each rename) and folded into ``manifest.json`` by an
+atomic rewrite at the end of a push; a push cut short by an unplug or a crash
+is recovered at the next load.  A missing or unreadable manifest means
+"owns nothing", never "owns everything".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from podsync.fileio import write_atomically
+
+MARKER_DIR = ".podsync"
+MANIFEST = "manifest.json"
+JOURNAL = "journal.jsonl"
+FORMAT = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One file podsync put on the player."""
+
+    key: str
+    size: int
+    podcast: str
+    title: str
+    published: float
+    ext: str
+
+
+class Manifest:
+    """The files podsync owns on one player, keyed by path relative to its root."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.dir = root / MARKER_DIR
+        self.files: dict[str, Entry] = {}
+        self.done: set[str] = set()
+        self.problem: str | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls, root: Path) -> Manifest:
+        manifest = cls(root)
+        manifest._read()
+        return manifest
+
+    def _read(self) -> None:
+        try:
+            data = json.loads((self.dir / MANIFEST).read_text(encoding="utf-8"))
+            self.files = {p: Entry(**e) for p, e in data["files"].items()}
+            self.done = set(data.get("done", []))
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            self.files, self.done = {}, set()
+            self.problem = f"the manifest on the player is unreadable ({exc}); podsync owns nothing"
+        self._replay()
+
+    def _replay(self) -> None:
+        try:
+            lines = (self.dir / JOURNAL).read_text(encoding="utf-8").splitlines()
+        except (FileNotFoundError, UnicodeDecodeError):
+            return
+        for line in lines:
+            try:
+                op = json.loads(line)
+                path = op["path"]
+                if op["op"] == "add":
+                    if (self.root / path).is_file():  # the rename happened
+                        self.files[path] = Entry(**op["entry"])
+                else:
+                    self.files.pop(path, None)
+            except (ValueError, KeyError, TypeError):
+                continue  # a line torn by the unplug
+
+    def owns(self, path: str) -> bool:
+        return path in self.files
+
+    def intend_add(self, path: str, entry: Entry) -> None:
+        """Record, before the rename, that ``path`` is about to become ours."""
+        self._journal({"op": "add", "path": path, "entry": asdict(entry)})
+        with self._lock:
+            self.files[path] = entry
+
+    def forget(self, path: str) -> None:
+        """Record that ``path`` is no longer ours (deleted, or never written)."""
+        self._journal({"op": "remove", "path": path})
+        with self._lock:
+            self.files.pop(path, None)
+
+    def mark_done(self, key: str) -> None:
+        with self._lock:
+            self.done.add(key)
+
+    def _journal(self, op: dict) -> None:
+        line = (json.dumps(op, ensure_ascii=False) + "\n").encode()
+        with self._lock:
+            self.dir.mkdir(exist_ok=True)
+            fd = os.open(self.dir / JOURNAL, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            try:
+                os.write(fd, line)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    def save(self) -> None:
+        """Fold the journal into ``manifest.json`` atomically."""
+        with self._lock:
+            data = {"format": FORMAT, "files": {p: asdict(e) for p, e in sorted(self.files.items())},
+                    "done": sorted(self.done)}
+            self.dir.mkdir(exist_ok=True)
+            write_atomically(self.dir / MANIFEST, json.dumps(data, ensure_ascii=False,
+                                                             indent=1).encode())
+            (self.dir / JOURNAL).unlink(missing_ok=True)

@@ -1,0 +1,40 @@
+"""The mount table, read from ``/proc/self/mountinfo``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+MOUNTINFO = Path("/proc/self/mountinfo")
+_ESCAPE = re.compile(r"\\([0-7]{3})")
+
+
+@dataclass(frozen=True, slots=True)
+class Mount:
+    point: Path
+    source: str
+    fstype: str
+
+
+def _unescape(field: str) -> str:
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 8)), field)
+
+
+def parse_mountinfo(text: str) -> list[Mount]:
+    """Parse mountinfo lines (``id parent maj:min root point opts ... - type source super``)."""
+    mounts = []
+    for line in text.splitlines():
+        before, sep, after = line.partition(" - ")
+        fields, tail = before.split(), after.split()
+        if not sep or len(fields) < 5 or len(tail) < 2:
+            continue
+        mounts.append(Mount(Path(_unescape(fields[4])), _unescape(tail[1]), tail[0]))
+    return mounts
+
+
+def current_mounts(path: Path = MOUNTINFO) -> list[Mount]:
+    try:
+        return parse_mountinfo(path.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return []

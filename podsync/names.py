@@ -1,0 +1,65 @@
+"""File names that every player accepts: FAT-safe, bounded, stable.
+
+FAT and exFAT forbid ``" * / : < > ? \\ |`` and control characters, drop
+trailing dots and spaces, reserve DOS device names and compare names without
+case.  The same rules keep cache names free of path traversal.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+
+from podsync.model import MediaItem
+
+MAX_NAME = 120
+_SEPARATORS = str.maketrans({":": " - ", "/": "-", "\\": "-", "|": "-"})
+_FORBIDDEN = re.compile(r'[\x00-\x1f\x7f"*/:<>?\\|]+')
+_SPACES = re.compile(r"\s+")
+_RESERVED = {"CON", "PRN", "AUX", "NUL", "CLOCK$"} | {f"{p}{n}" for p in ("COM", "LPT")
+                                                       for n in range(10)}
+
+
+def safe_name(text: str, max_units: int = MAX_NAME, fallback: str = "untitled") -> str:
+    """Turn ``text`` into one FAT-safe path component of at most ``max_units``."""
+    text = unicodedata.normalize("NFC", text)
+    text = _FORBIDDEN.sub(" ", text.translate(_SEPARATORS)).replace("\u200b", "")
+    text = _SPACES.sub(" ", text).strip()
+    text = _truncate(text, max_units).rstrip(". ").lstrip(". ")
+    if not text:
+        return fallback
+    if text.split(".")[0].rstrip().upper() in _RESERVED:
+        text = f"_{text}"
+    return _truncate(text, max_units).rstrip(". ")
+
+
+def _truncate(text: str, max_units: int) -> str:
+    """Cut ``text`` to ``max_units`` UTF-16 code units (FAT's measure)."""
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > max_units:
+            return text[:index]
+    return text
+
+
+def episode_date(published: float) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(published)) if published > 0 else "undated"
+
+
+def episode_path(item: MediaItem, max_units: int = MAX_NAME) -> tuple[str, str]:
+    """The folder and file name for ``item``: ``<podcast>``, ``<date> <title>.<ext>``."""
+    ext = safe_name(item.ext, 8, "mp3").lower()
+    stem = safe_name(f"{episode_date(item.published)} {item.title}", max_units - len(ext) - 1)
+    return safe_name(item.podcast, max_units, "podcast"), f"{stem}.{ext}"
+
+
+def with_counter(name: str, counter: int) -> str:
+    """``name`` with `` (counter)`` before its extension, for a taken name."""
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    suffix = f" ({counter})"
+    return f"{_truncate(stem, MAX_NAME - len(suffix) - len(ext) - 1).rstrip('. ')}{suffix}" + (
+        f".{ext}" if ext else "")

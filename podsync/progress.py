@@ -1,0 +1,89 @@
+"""A one-line progress display on a terminal; silent when output is not a tty."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import threading
+import time
+from typing import TextIO
+
+from podsync.tasks import Task, TaskState
+
+
+def human_size(n: float) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if abs(n) < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    raise AssertionError("unreachable")
+
+
+class Progress:
+    """Counts tasks and bytes and redraws one status line at most ten times a second."""
+
+    def __init__(self, verb: str, total: int = 0, total_bytes: int = 0,
+                 stream: TextIO | None = None, enabled: bool | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty() if enabled is None else enabled
+        self.verb = verb
+        self.total, self.total_bytes = total, total_bytes
+        self.done = self.failed = 0
+        self.bytes = 0
+        self._lock = threading.Lock()
+        self._drawn = 0.0
+
+    def start(self, verb: str, total: int, total_bytes: int = 0) -> None:
+        with self._lock:
+            self.verb, self.total, self.total_bytes = verb, total, total_bytes
+            self.done = self.failed = self.bytes = 0
+        self._draw(force=True)
+
+    def step(self, failed: bool = False) -> None:
+        """Count one finished unit of work that is not a task (a feed refreshed)."""
+        with self._lock:
+            self.done += 1
+            self.failed += failed
+        self._draw()
+
+    def on_task(self, task: Task) -> None:
+        if task.state in (TaskState.PENDING, TaskState.RUNNING):
+            return
+        self.step(task.state == TaskState.FAILED)
+
+    def on_bytes(self, n: int) -> None:
+        with self._lock:
+            self.bytes += n
+        self._draw()
+
+    def _draw(self, force: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        with self._lock:
+            if not force and now - self._drawn < 0.1 and self.done < self.total:
+                return
+            self._drawn = now
+            line = self._line()
+        width = shutil.get_terminal_size((80, 24)).columns - 1
+        self.stream.write("\r" + line[:width].ljust(width))
+        self.stream.flush()
+
+    def _line(self) -> str:
+        parts = [f"{self.verb} {self.done}/{self.total}"]
+        if self.total:
+            filled = int(20 * self.done / self.total)
+            parts.insert(0, "[" + "#" * filled + "-" * (20 - filled) + "]")
+        if self.bytes:
+            size = human_size(self.bytes)
+            parts.append(f"{size} of {human_size(self.total_bytes)}" if self.total_bytes
+                         else size)
+        if self.failed:
+            parts.append(f"{self.failed} failed")
+        return "  ".join(parts)
+
+    def close(self) -> None:
+        if self.enabled:
+            width = shutil.get_terminal_size((80, 24)).columns - 1
+            self.stream.write("\r" + " " * width + "\r")
+            self.stream.flush()

@@ -1,0 +1,55 @@
+"""Plain-text summaries of fetches and pushes, shared by the CLI and the demo."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from podsync.fetch import FetchReport
+from podsync.progress import human_size
+from podsync.push import PushReport
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' * (count != 1)}"
+
+
+def print_fetch(report: FetchReport, out: TextIO = sys.stdout) -> None:
+    new = sum(r.new for r in report.refreshed)
+    result = report.sync
+    print(f"Refreshed {_n(len(report.refreshed), 'feed')}: {_n(new, 'new episode')}.", file=out)
+    print(f"Downloaded {_n(len(result.copied), 'episode')} ({human_size(result.copied_bytes)}).",
+          file=out)
+    for r in report.failed_feeds:
+        print(f"  failed feed: {r.title}: {r.error}", file=out)
+    for task in result.failed:
+        print(f"  failed download: {task.label}: {task.error}", file=out)
+    if result.cancelled:
+        print(f"  {_n(len(result.cancelled), 'download')} interrupted", file=out)
+
+
+def print_push(report: PushReport, out: TextIO = sys.stdout) -> None:
+    name = f"{report.device.name} ({report.path})"
+    if report.warning:
+        print(f"warning: {report.warning}", file=sys.stderr)
+    plan, result = report.plan, report.result
+    if result is None:
+        print(f"Plan for {name}:", file=out)
+        for line in plan.describe("the cache", report.device.name):
+            print(f"  {line}", file=out)
+        print(f"Would copy {len(plan.copies)} ({human_size(plan.copy_bytes)}) and delete "
+              f"{len(plan.deletes)}; {plan.kept} already there.", file=out)
+        return
+    if plan.empty:
+        print(f"{name}: up to date, nothing copied or deleted "
+              f"({_n(plan.kept, 'episode')} there).", file=out)
+        return
+    print(f"{name}: copied {len(result.copied)} ({human_size(result.copied_bytes)}), "
+          f"deleted {len(result.deleted)}, failed {len(result.failed)}, "
+          f"skipped {len(result.skipped)}.", file=out)
+    for task in result.copied:
+        print(f"  + {task.label}", file=out)
+    for task in result.deleted:
+        print(f"  - {task.label}", file=out)
+    for task in result.failed + result.skipped:
+        print(f"  ! {task.label}: {task.error}", file=out)

@@ -1,0 +1,311 @@
+"""The state database: podcasts, episodes, devices and what podsync put on them.
+
+SQLite in WAL mode with a versioned schema (``PRAGMA user_version``); each
+migration runs in one transaction, and a database written by a newer podsync
+is refused untouched.  One connection is shared by the worker threads behind
+a lock; every write is its own short transaction, so a crash loses at most
+the write in flight and never corrupts the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from podsync.errors import StateError
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE podcasts (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL DEFAULT '',
+        etag TEXT,
+        last_modified TEXT,
+        status TEXT NOT NULL DEFAULT 'ok',
+        error TEXT,
+        added_at REAL NOT NULL,
+        refreshed_at REAL
+    );
+    CREATE TABLE episodes (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        podcast_id INTEGER NOT NULL REFERENCES podcasts(id) ON DELETE CASCADE,
+        guid TEXT NOT NULL,
+        title TEXT NOT NULL,
+        author TEXT NOT NULL DEFAULT '',
+        url TEXT NOT NULL,
+        mime TEXT NOT NULL DEFAULT '',
+        size INTEGER,
+        ext TEXT NOT NULL DEFAULT 'mp3',
+        published REAL NOT NULL DEFAULT 0,
+        cache_path TEXT,
+        cache_size INTEGER,
+        cached_at REAL,
+        UNIQUE (podcast_id, guid)
+    );
+    CREATE INDEX episodes_cached ON episodes (cache_path) WHERE cache_path IS NOT NULL;
+    CREATE TABLE devices (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        path TEXT NOT NULL,
+        folder TEXT NOT NULL,
+        added_at REAL NOT NULL,
+        last_sync_at REAL,
+        last_result TEXT
+    );
+    CREATE TABLE device_files (
+        device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        episode_key TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        PRIMARY KEY (device_id, path)
+    );
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True, slots=True)
+class Podcast:
+    id: int
+    url: str
+    title: str
+    etag: str | None
+    last_modified: str | None
+    status: str
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Episode:
+    """An episode as the feed described it, and where the cache holds it."""
+
+    key: str
+    podcast_id: int
+    podcast: str
+    guid: str
+    title: str
+    author: str
+    url: str
+    size: int | None
+    ext: str
+    published: float
+    cache_path: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    id: str
+    name: str
+    path: str
+    folder: str
+    last_sync_at: float | None
+    last_result: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """An episode parsed from a feed, before it has a row."""
+
+    guid: str
+    title: str
+    author: str
+    url: str
+    mime: str
+    size: int | None
+    ext: str
+    published: float
+
+
+def episode_key(feed_url: str, guid: str) -> str:
+    """A short stable identity for an episode, the same on every computer."""
+    return hashlib.sha1(f"{feed_url}\n{guid}".encode()).hexdigest()[:16]
+
+
+_EPISODE_COLUMNS = (
+    "e.key, e.podcast_id, p.title, e.guid, e.title, e.author, e.url, e.size, e.ext,"
+    " e.published, e.cache_path"
+)
+
+
+class State:
+    """The state database.  Use as a context manager or call :meth:`close`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        try:
+            self._db = sqlite3.connect(path, timeout=30, check_same_thread=False,
+                                       isolation_level=None)
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StateError(f"cannot open state database {path}: {exc}") from None
+
+    def __enter__(self) -> State:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            self._db.close()
+            raise StateError(
+                f"state database {self.path} was written by a newer podsync "
+                f"(schema {version}; this version knows {SCHEMA_VERSION}); it was not changed"
+            )
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        for number in range(version, SCHEMA_VERSION):
+            try:
+                self._db.executescript(f"BEGIN IMMEDIATE; {MIGRATIONS[number]};"
+                                       f" PRAGMA user_version = {number + 1}; COMMIT;")
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            if not self._db.in_transaction:
+                self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _rows(self, sql: str, args: Iterable[object] = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, tuple(args)).fetchall()
+
+    # podcasts
+
+    def add_podcast(self, url: str, title: str) -> Podcast:
+        with self._transaction() as db:
+            db.execute("INSERT INTO podcasts (url, title, added_at) VALUES (?, ?, ?)",
+                       (url, title, time.time()))
+        podcast = self.podcast_by_url(url)
+        assert podcast is not None
+        return podcast
+
+    def podcast_by_url(self, url: str) -> Podcast | None:
+        rows = self._rows("SELECT id, url, title, etag, last_modified, status, error"
+                          " FROM podcasts WHERE url = ?", (url,))
+        return Podcast(*rows[0]) if rows else None
+
+    def podcasts(self) -> list[Podcast]:
+        return [Podcast(*r) for r in self._rows(
+            "SELECT id, url, title, etag, last_modified, status, error FROM podcasts"
+            " ORDER BY title COLLATE NOCASE, id")]
+
+    def record_refresh(self, podcast_id: int, *, title: str | None = None,
+                       etag: str | None = None, last_modified: str | None = None,
+                       error: str | None = None) -> None:
+        """Remember the outcome of refreshing one feed."""
+        with self._transaction() as db:
+            if error is not None:
+                db.execute("UPDATE podcasts SET status = 'error', error = ?, refreshed_at = ?"
+                           " WHERE id = ?", (error, time.time(), podcast_id))
+                return
+            db.execute("UPDATE podcasts SET status = 'ok', error = NULL, refreshed_at = ?,"
+                       " etag = ?, last_modified = ?, title = COALESCE(?, title) WHERE id = ?",
+                       (time.time(), etag, last_modified, title or None, podcast_id))
+
+    def move_podcast(self, podcast_id: int, url: str) -> None:
+        """Follow a permanent redirect: the feed lives at ``url`` from now on."""
+        with self._transaction() as db:
+            db.execute("UPDATE podcasts SET url = ? WHERE id = ?", (url, podcast_id))
+
+    def upsert_entries(self, podcast: Podcast, entries: Iterable[FeedEntry]) -> int:
+        """Insert new episodes and refresh known ones; return how many were new."""
+        with self._transaction() as db:
+            before = db.total_changes
+            db.executemany(
+                "INSERT INTO episodes (key, podcast_id, guid, title, author, url, mime, size,"
+                " ext, published) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
+                [(episode_key(podcast.url, e.guid), podcast.id, e.guid, e.title, e.author,
+                  e.url, e.mime, e.size, e.ext, e.published) for e in entries])
+            new = db.total_changes - before
+            db.executemany(
+                "UPDATE episodes SET title = ?, author = ?, url = ?, mime = ?, size = ?,"
+                " published = ? WHERE podcast_id = ? AND guid = ?",
+                [(e.title, e.author, e.url, e.mime, e.size, e.published, podcast.id, e.guid)
+                 for e in entries])
+        return new
+
+    # episodes
+
+    def episodes(self, *, cached: bool | None = None) -> list[Episode]:
+        where = {None: "", True: " AND e.cache_path IS NOT NULL",
+                 False: " AND e.cache_path IS NULL"}[cached]
+        return [Episode(*r) for r in self._rows(
+            f"SELECT {_EPISODE_COLUMNS} FROM episodes e JOIN podcasts p ON p.id = e.podcast_id"
+            f" WHERE p.status != 'gone'{where}")]
+
+    def cache_paths(self) -> set[str]:
+        return {r[0] for r in self._rows(
+            "SELECT cache_path FROM episodes WHERE cache_path IS NOT NULL")}
+
+    def set_cached(self, key: str, path: str | None, size: int | None = None) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE episodes SET cache_path = ?, cache_size = ?, cached_at = ?"
+                       " WHERE key = ?", (path, size, time.time() if path else None, key))
+
+    def counts(self) -> dict[int, tuple[int, int]]:
+        """Episodes known and cached, per podcast id."""
+        return {r[0]: (r[1], r[2]) for r in self._rows(
+            "SELECT podcast_id, COUNT(*), COUNT(cache_path) FROM episodes GROUP BY podcast_id")}
+
+    # devices
+
+    def add_device(self, device_id: str, name: str, path: str, folder: str) -> Device:
+        with self._transaction() as db:
+            db.execute("INSERT INTO devices (id, name, path, folder, added_at)"
+                       " VALUES (?, ?, ?, ?, ?)", (device_id, name, path, folder, time.time()))
+        device = self.device(name)
+        assert device is not None
+        return device
+
+    def device(self, name: str) -> Device | None:
+        rows = self._rows("SELECT id, name, path, folder, last_sync_at, last_result"
+                          " FROM devices WHERE name = ?", (name,))
+        return Device(*rows[0]) if rows else None
+
+    def devices(self) -> list[Device]:
+        return [Device(*r) for r in self._rows(
+            "SELECT id, name, path, folder, last_sync_at, last_result FROM devices"
+            " ORDER BY name")]
+
+    def record_sync(self, device_id: str, path: str, result: str,
+                    files: Iterable[tuple[str, str, int]]) -> None:
+        """Remember a finished push: where the device was, how it went, what it holds."""
+        with self._transaction() as db:
+            db.execute("UPDATE devices SET path = ?, last_sync_at = ?, last_result = ?"
+                       " WHERE id = ?", (path, time.time(), result, device_id))
+            db.execute("DELETE FROM device_files WHERE device_id = ?", (device_id,))
+            db.executemany("INSERT INTO device_files (device_id, path, episode_key, size)"
+                           " VALUES (?, ?, ?, ?)", [(device_id, *f) for f in files])
+
+    def device_file_counts(self) -> dict[str, int]:
+        return {r[0]: r[1] for r in self._rows(
+            "SELECT device_id, COUNT(*) FROM device_files GROUP BY device_id")}
+
+    def integrity_check(self) -> str:
+        return self._rows("PRAGMA integrity_check")[0][0]

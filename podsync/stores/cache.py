@@ -1,0 +1,93 @@
+"""The cache store: downloaded episodes in the local cache directory.
+
+A file's place is recorded in the state database when it is complete; a
+download in progress lives in ``<podcast>/.<key>.part`` so that the next
+fetch resumes it and no partial file ever carries a final name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from pathlib import Path
+
+from podsync.errors import PodsyncError
+from podsync.fileio import copy_file
+from podsync.model import MediaItem
+from podsync.names import episode_path, with_counter
+from podsync.state import State
+from podsync.stores.base import Finisher, MediaStore, Transfer, write_item
+
+
+class CacheStore(MediaStore):
+    """Episodes in ``root``, as recorded in the state database."""
+
+    name = "cache"
+
+    def __init__(self, root: Path, state: State) -> None:
+        self.root = root
+        self.state = state
+        self._names = threading.Lock()
+        self._taken: set[str] | None = None
+
+    def list(self) -> list[MediaItem]:
+        items = []
+        for e in self.state.episodes(cached=True):
+            assert e.cache_path is not None
+            try:
+                size = (self.root / e.cache_path).stat().st_size
+            except FileNotFoundError:
+                self.state.set_cached(e.key, None)  # removed by hand: fetch it again
+                continue
+            items.append(MediaItem(e.key, e.podcast, e.title, e.published, e.cache_path,
+                                   size, e.ext, e.author))
+        return items
+
+    def path(self, item: MediaItem) -> Path:
+        return self.root / item.location
+
+    def export(self, item: MediaItem, dest: Path, transfer: Transfer) -> None:
+        try:
+            copy_file(self.path(item), dest, transfer.advance)
+        except FileNotFoundError:
+            raise PodsyncError(f"{item.location} is no longer in the cache") from None
+
+    def add(self, item: MediaItem, source: MediaStore, transfer: Transfer,
+            finish: Finisher | None = None) -> MediaItem:
+        folder, name = episode_path(item)
+        (self.root / folder).mkdir(parents=True, exist_ok=True)
+        tmp = self.root / folder / f".{item.key}.part"
+        with self._names:
+            relpath = self._claim(folder, name)
+        try:
+            size = write_item(item, source, tmp, self.root / relpath, transfer, finish,
+                              keep_partial=True)
+        except BaseException:
+            with self._names:
+                self._release(relpath)
+            raise
+        self.state.set_cached(item.key, relpath, size)
+        return MediaItem(item.key, item.podcast, item.title, item.published, relpath, size,
+                         item.ext, item.author)
+
+    def remove(self, item: MediaItem) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.path(item).unlink()
+        self.state.set_cached(item.key, None)
+        with self._names:
+            self._release(item.location)
+
+    def _claim(self, folder: str, name: str) -> str:
+        """Reserve a relative path no other episode uses (case-insensitively)."""
+        if self._taken is None:
+            self._taken = {p.casefold() for p in self.state.cache_paths()}
+        candidate, counter = f"{folder}/{name}", 1
+        while candidate.casefold() in self._taken or (self.root / candidate).exists():
+            counter += 1
+            candidate = f"{folder}/{with_counter(name, counter)}"
+        self._taken.add(candidate.casefold())
+        return candidate
+
+    def _release(self, relpath: str) -> None:
+        if self._taken is not None:
+            self._taken.discard(relpath.casefold())

@@ -1,0 +1,127 @@
+"""The device store: a folder on a mounted player, limited to what podsync wrote there."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from pathlib import Path
+
+from podsync.errors import PodsyncError
+from podsync.fileio import copy_file
+from podsync.manifest import Entry, Manifest
+from podsync.model import MediaItem
+from podsync.names import episode_path, with_counter
+from podsync.stores.base import Finisher, MediaStore, Transfer, write_item
+
+TMP_PREFIX = ".podsync-"
+TMP_SUFFIX = ".part"
+
+
+class DeviceStore(MediaStore):
+    """Episodes under ``<root>/<folder>/<podcast>/`` on a player.
+
+    Only files listed in the player's manifest are listed, replaced or removed;
+    everything else on the player is the user's and is never touched.
+    """
+
+    def __init__(self, root: Path, folder: str, manifest: Manifest, name: str = "player") -> None:
+        self.root = root
+        self.folder = folder.strip("/")
+        self.manifest = manifest
+        self.name = name
+        self._lock = threading.Lock()
+        self._dirs: dict[str, set[str]] = {}
+        self.missing: dict[str, str] = {}
+        """Podsync files the user deleted on the player (path → episode key)."""
+
+    def list(self) -> list[MediaItem]:
+        items = []
+        for path, e in list(self.manifest.files.items()):
+            try:
+                size = (self.root / path).stat().st_size
+            except FileNotFoundError:
+                self.missing[path] = e.key
+                continue
+            items.append(MediaItem(e.key, e.podcast, e.title, e.published, path, size, e.ext))
+        return items
+
+    def clean_stale(self) -> int:
+        """Remove podsync's own temporary files left by an interrupted push."""
+        removed = 0
+        for dirpath, _dirs, files in os.walk(self.root / self.folder):
+            for name in files:
+                if name.startswith(TMP_PREFIX) and name.endswith(TMP_SUFFIX):
+                    with contextlib.suppress(OSError):
+                        os.unlink(os.path.join(dirpath, name))
+                        removed += 1
+        return removed
+
+    def export(self, item: MediaItem, dest: Path, transfer: Transfer) -> None:
+        copy_file(self.root / item.location, dest, transfer.advance)
+
+    def add(self, item: MediaItem, source: MediaStore, transfer: Transfer,
+            finish: Finisher | None = None) -> MediaItem:
+        podcast_dir, name = episode_path(item)
+        folder = f"{self.folder}/{podcast_dir}" if self.folder else podcast_dir
+        (self.root / folder).mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            relpath = f"{folder}/{self._claim(folder, name)}"
+        tmp = self.root / folder / f"{TMP_PREFIX}{item.key}{TMP_SUFFIX}"
+        entry = Entry(item.key, 0, item.podcast, item.title, item.published, item.ext)
+        try:
+            size = write_item(item, source, tmp, self.root / relpath, transfer,
+                              self._intend(relpath, entry, finish), keep_partial=False)
+        except BaseException:
+            if self.manifest.owns(relpath) and not (self.root / relpath).exists():
+                self.manifest.forget(relpath)
+            with self._lock:
+                self._dirs[folder].discard(relpath.rsplit("/", 1)[1].casefold())
+            raise
+        return MediaItem(item.key, item.podcast, item.title, item.published, relpath, size,
+                         item.ext, item.author)
+
+    def _intend(self, relpath: str, entry: Entry, finish: Finisher | None) -> Finisher:
+        """Post-processing, then the manifest's intent line, just before the rename."""
+
+        def run(item: MediaItem, tmp: Path) -> None:
+            if finish is not None:
+                finish(item, tmp)
+            self.manifest.intend_add(relpath, Entry(entry.key, tmp.stat().st_size,
+                                                    entry.podcast, entry.title,
+                                                    entry.published, entry.ext))
+
+        return run
+
+    def remove(self, item: MediaItem) -> None:
+        if not self.manifest.owns(item.location):
+            raise PodsyncError(f"refusing to delete {item.location}: podsync did not write it")
+        path = self.root / item.location
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        self.manifest.forget(item.location)
+        with contextlib.suppress(OSError):
+            path.parent.rmdir()  # only succeeds once the podcast folder is empty
+
+    def done(self) -> set[str]:
+        """Episodes finished on this player: never copied to it again."""
+        return self.manifest.done | set(self.missing.values())
+
+    def commit(self) -> None:
+        for path, key in self.missing.items():
+            self.manifest.mark_done(key)
+            self.manifest.forget(path)
+        self.missing.clear()
+        self.manifest.save()
+
+    def _claim(self, folder: str, name: str) -> str:
+        """A file name in ``folder`` that nothing uses, compared without case as FAT does."""
+        taken = self._dirs.get(folder)
+        if taken is None:
+            taken = self._dirs[folder] = {n.casefold() for n in os.listdir(self.root / folder)}
+        candidate, counter = name, 1
+        while candidate.casefold() in taken:
+            counter += 1
+            candidate = with_counter(name, counter)
+        taken.add(candidate.casefold())
+        return candidate

@@ -1,0 +1,99 @@
+"""The feed store: the episodes the subscribed feeds offer, read over HTTP."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from podsync.errors import FeedError, PodsyncError
+from podsync.feeds import fetch_feed
+from podsync.httpclient import describe_error
+from podsync.model import MediaItem
+from podsync.state import Podcast, State
+from podsync.stores.base import MediaStore, Transfer
+
+if TYPE_CHECKING:
+    import requests
+
+DOWNLOAD_CHUNK = 256 * 1024
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    """How refreshing one feed went."""
+
+    podcast: Podcast
+    title: str
+    new: int = 0
+    modified: bool = True
+    error: str | None = None
+
+
+class FeedStore(MediaStore):
+    """Every episode the subscribed feeds list; items are read with a (resumable) GET."""
+
+    name = "feeds"
+    exact_sizes = False
+
+    def __init__(self, state: State, session: requests.Session, timeout: float = 30) -> None:
+        self.state = state
+        self.session = session
+        self.timeout = timeout
+
+    def list(self) -> list[MediaItem]:
+        return [MediaItem(e.key, e.podcast, e.title, e.published, e.url, e.size, e.ext,
+                          e.author) for e in self.state.episodes()]
+
+    def refresh_one(self, podcast: Podcast) -> RefreshResult:
+        """Fetch one feed and record its episodes; failures are returned, not raised."""
+        title = podcast.title or podcast.url
+        try:
+            doc = fetch_feed(self.session, podcast.url, etag=podcast.etag,
+                             last_modified=podcast.last_modified, timeout=self.timeout)
+        except PodsyncError as exc:
+            self.state.record_refresh(podcast.id, error=str(exc))
+            return RefreshResult(podcast, title, error=str(exc))
+        if doc.url != podcast.url:
+            self.state.move_podcast(podcast.id, doc.url)
+        new = self.state.upsert_entries(podcast, doc.entries) if doc.modified else 0
+        self.state.record_refresh(podcast.id, title=doc.title, etag=doc.etag,
+                                  last_modified=doc.last_modified)
+        return RefreshResult(podcast, doc.title or title, new, doc.modified)
+
+    def export(self, item: MediaItem, dest: Path, transfer: Transfer) -> None:
+        """Download ``item.location`` into ``dest``, resuming after what it holds."""
+        import requests
+
+        offset = dest.stat().st_size if dest.exists() else 0
+        headers = {"Range": f"bytes={offset}-"} if offset else {}
+        try:
+            with self.session.get(item.location, headers=headers, stream=True,
+                                  timeout=self.timeout) as response:
+                if response.status_code == 416 and offset:
+                    dest.unlink()  # what we hold is not a prefix of this file: start over
+                    return self.export(item, dest, transfer)
+                response.raise_for_status()
+                resumed = response.status_code == 206
+                expected = _expected_length(response, offset if resumed else 0)
+                with open(dest, "ab" if resumed else "wb") as out:
+                    for chunk in response.iter_content(DOWNLOAD_CHUNK):
+                        out.write(chunk)
+                        transfer.advance(len(chunk))
+                    out.flush()
+                    os.fsync(out.fileno())
+        except requests.RequestException as exc:
+            raise FeedError(describe_error(exc, item.location, self.timeout)) from None
+        size = dest.stat().st_size
+        if expected is not None and size != expected:
+            raise FeedError(f"download ended early ({size} of {expected} bytes); "
+                            "it will resume on the next fetch")
+
+
+def _expected_length(response: requests.Response, offset: int) -> int | None:
+    length = response.headers.get("Content-Length")
+    if length is None or not length.isdigit() or response.headers.get("Content-Encoding"):
+        return None
+    return offset + int(length)
+

@@ -1,0 +1,111 @@
+"""The SyncManager: connects two stores through filters, steps and a TaskManager.
+
+Planning (:func:`podsync.plan.make_plan`) is pure; this module does the
+plan: deletes first (they free space), then copies, newest first, and then
+the target commits what changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from podsync.filters import CopyFilter, DeleteFilter, PlanState
+from podsync.model import MediaItem
+from podsync.plan import Plan, make_plan
+from podsync.steps import PostStep, PreStep
+from podsync.stores.base import MediaStore, Transfer
+from podsync.tasks import Task, TaskManager, TaskState
+
+
+@dataclass
+class SyncResult:
+    """What a run did, from its task results."""
+
+    plan: Plan
+    tasks: list[Task] = field(default_factory=list)
+
+    def _of(self, kind: str, state: TaskState) -> list[Task]:
+        return [t for t in self.tasks if t.kind == kind and t.state == state]
+
+    @property
+    def copied(self) -> list[Task]:
+        return self._of("copy", TaskState.DONE)
+
+    @property
+    def deleted(self) -> list[Task]:
+        return self._of("delete", TaskState.DONE)
+
+    @property
+    def failed(self) -> list[Task]:
+        return [t for t in self.tasks if t.state == TaskState.FAILED]
+
+    @property
+    def skipped(self) -> list[Task]:
+        return [t for t in self.tasks if t.state == TaskState.SKIPPED]
+
+    @property
+    def cancelled(self) -> list[Task]:
+        return [t for t in self.tasks if t.state == TaskState.CANCELLED]
+
+    @property
+    def copied_bytes(self) -> int:
+        return sum(t.bytes for t in self.copied)
+
+
+@dataclass
+class SyncManager:
+    """Syncs ``target`` from ``source``: plan with the filters, do it with the tasks."""
+
+    source: MediaStore
+    target: MediaStore
+    copy_filters: Sequence[CopyFilter]
+    delete_filters: Sequence[DeleteFilter]
+    pre_steps: Sequence[PreStep] = ()
+    post_steps: Sequence[PostStep] = ()
+    tasks: TaskManager = field(default_factory=TaskManager)
+
+    def plan(self, state: PlanState) -> Plan:
+        return make_plan(self.source.list(), self.target.list(), self.copy_filters,
+                         self.delete_filters, state)
+
+    def execute(self, plan: Plan) -> SyncResult:
+        """Run ``plan``; on an interrupt, cancel, join the workers and re-raise."""
+        first = len(self.tasks.results)
+        try:
+            for item, _reason in plan.deletes:
+                self.tasks.add_delete(f"delete:{item.key}", item.label, self._deleter(item))
+            self.tasks.wait()
+            for item in plan.copies:
+                self.tasks.add_copy(f"copy:{item.key}", item.label, self._copier(item),
+                                    item.size or 0)
+            self.tasks.wait()
+        except BaseException:
+            self.tasks.shutdown(cancel=True)
+            raise
+        finally:
+            self.target.commit()
+        return SyncResult(plan, self.tasks.results[first:])
+
+    def _deleter(self, item: MediaItem) -> Callable[[Transfer], int]:
+        def run(transfer: Transfer) -> int:
+            transfer.check()
+            self.target.remove(item)
+            return 0
+
+        return run
+
+    def _copier(self, item: MediaItem) -> Callable[[Transfer], int]:
+        def run(transfer: Transfer) -> int:
+            prepared = item
+            for step in self.pre_steps:
+                prepared = step.prepare(prepared)
+            stored = self.target.add(prepared, self.source, transfer, self._post)
+            return stored.size or 0
+
+        return run
+
+    def _post(self, item: MediaItem, path: Path) -> None:
+        for step in self.post_steps:
+            step.process(item, path)
