@@ -47,9 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="podsync",
         description="Keep portable media players filled with podcasts: fetch feeds into a "
-                    "local cache, then push new episodes to your player and remove the old.",
+        "local cache, then push new episodes to your player and remove the old.",
         epilog="Run 'podsync COMMAND --help' for a command's options. "
-               "Exit status: 0 ok, 1 something failed, 2 usage or config error, 130 interrupted.")
+        "Exit status: 0 ok, 1 something failed, 2 usage or config error, 130 interrupted.",
+    )
     parser.add_argument("--version", action="version", version=f"podsync {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
@@ -64,29 +65,49 @@ def build_parser() -> argparse.ArgumentParser:
     command("fetch", cmd_fetch, "refresh feeds and download new episodes into the cache")
 
     sub = command("push", cmd_push, "copy new episodes to players and delete old ones")
-    sub.add_argument("target", nargs="?", metavar="NAME|MOUNTPOINT",
-                     help="a registered device (default: every connected one)")
-    sub.add_argument("-n", "--dry-run", action="store_true",
-                     help="print what would be copied and deleted, change nothing")
+    sub.add_argument(
+        "target",
+        nargs="?",
+        metavar="NAME|MOUNTPOINT",
+        help="a registered device (default: every connected one)",
+    )
+    sub.add_argument(
+        "-n",
+        "--dry-run",
+        action="store_true",
+        help="print what would be copied and deleted, change nothing",
+    )
 
     device = command("device", _device_help, "register and list players")
     actions = device.add_subparsers(title="device commands", metavar="ACTION")
-    sub = actions.add_parser("add", help="register the player mounted at MOUNTPOINT",
-                             description="Register the player (or folder) mounted at "
-                                         "MOUNTPOINT; writes a small .podsync/ marker on it.")
+    sub = actions.add_parser(
+        "add",
+        help="register the player mounted at MOUNTPOINT",
+        description="Register the player (or folder) mounted at "
+        "MOUNTPOINT; writes a small .podsync/ marker on it.",
+    )
     sub.add_argument("mountpoint", type=Path, metavar="MOUNTPOINT")
     sub.add_argument("--name", required=True, help="a short name to refer to it by")
-    sub.add_argument("--folder", help="folder on the player for podcasts "
-                                      "(default: the push.folder setting, 'Podcasts')")
+    sub.add_argument(
+        "--folder",
+        help="folder on the player for podcasts (default: the push.folder setting, 'Podcasts')",
+    )
     sub.set_defaults(handler=cmd_device_add)
-    sub = actions.add_parser("list", help="list registered players",
-                             description="List registered players and where they are mounted.")
+    sub = actions.add_parser(
+        "list",
+        help="list registered players",
+        description="List registered players and where they are mounted.",
+    )
     sub.set_defaults(handler=cmd_device_list)
 
-    sub = command("demo", cmd_demo, "run the whole path offline: a local feed, fetch, push to a "
-                                    "demo player folder")
-    sub.add_argument("--dir", type=Path, help="keep the demo here (default: a new temporary "
-                                              "folder)")
+    sub = command(
+        "demo",
+        cmd_demo,
+        "run the whole path offline: a local feed, fetch, push to a demo player folder",
+    )
+    sub.add_argument(
+        "--dir", type=Path, help="keep the demo here (default: a new temporary folder)"
+    )
     return parser
 
 
@@ -185,17 +206,23 @@ def cmd_device_list(args: argparse.Namespace) -> int:
     with _open() as app:
         devices = app.state.devices()
         if not devices:
-            print("No devices registered; add one with: podsync device add MOUNTPOINT "
-                  "--name NAME")
+            print("No devices registered; add one with: podsync device add MOUNTPOINT --name NAME")
             return EXIT_OK
         files = app.state.device_file_counts()
         rows = [("DEVICE", "CONNECTED AT", "EPISODES", "LAST SYNC")]
         for d in devices:
             where = locate(d)
-            last = (time.strftime("%Y-%m-%d %H:%M", time.localtime(d.last_sync_at))
-                    + f" ({d.last_result})") if d.last_sync_at else "never"
-            rows.append((d.name, str(where) if where else "not connected",
-                         str(files.get(d.id, 0)), last))
+            last = (
+                (
+                    time.strftime("%Y-%m-%d %H:%M", time.localtime(d.last_sync_at))
+                    + f" ({d.last_result})"
+                )
+                if d.last_sync_at
+                else "never"
+            )
+            rows.append(
+                (d.name, str(where) if where else "not connected", str(files.get(d.id, 0)), last)
+            )
         _table(rows)
     return EXIT_OK
 

@@ -24,10 +24,18 @@ from podsync.push import push
 from podsync.report import print_fetch, print_push
 
 SAMPLES = {
-    "silent-science": ("Silent Science", ["Mute: an interview", "Zero decibels",
-                                         "Silence in space", "Whispers of the deep",
-                                         "Anechoic chambers: a tour", "The sound of one hand",
-                                         "Why the sky is quiet"]),
+    "silent-science": (
+        "Silent Science",
+        [
+            "Mute: an interview",
+            "Zero decibels",
+            "Silence in space",
+            "Whispers of the deep",
+            "Anechoic chambers: a tour",
+            "The sound of one hand",
+            "Why the sky is quiet",
+        ],
+    ),
     "quiet-talk": ("Quiet Talk", ["Pilot", "On pauses", "Listening, really"]),
 }
 DAY = 86400
@@ -43,11 +51,22 @@ def publish_samples(server: FeedServer, now: float) -> list[str]:
         for number, episode_title in enumerate(titles, start=1):
             path = f"{slug}/episode-{number}.mp3"
             server.add(path, audio, "audio/mpeg")
-            episodes.append(SampleEpisode(f"{slug}-{number}", episode_title,
-                                          now - (len(titles) - number) * DAY, path, len(audio)))
-        urls.append(server.add(f"{slug}/feed.xml", rss(title, episodes, server.base_url,
-                                                       "The podsync demo"),
-                               "application/rss+xml"))
+            episodes.append(
+                SampleEpisode(
+                    f"{slug}-{number}",
+                    episode_title,
+                    now - (len(titles) - number) * DAY,
+                    path,
+                    len(audio),
+                )
+            )
+        urls.append(
+            server.add(
+                f"{slug}/feed.xml",
+                rss(title, episodes, server.base_url, "The podsync demo"),
+                "application/rss+xml",
+            )
+        )
     return urls
 
 
@@ -58,8 +77,9 @@ def prepare_dir(directory: Path) -> Path:
         raise UsageError(f"{root} is not a folder")
     if root.is_dir() and any(root.iterdir()):
         if not (root / MARKER).is_file():
-            raise UsageError(f"{root} is not empty and holds no earlier demo; "
-                             "choose an empty or new folder")
+            raise UsageError(
+                f"{root} is not empty and holds no earlier demo; choose an empty or new folder"
+            )
         for name in ("home", "player"):
             shutil.rmtree(root / name, ignore_errors=True)
     root.mkdir(parents=True, exist_ok=True)
@@ -73,8 +93,10 @@ def run_demo(directory: Path | None = None) -> int:
     player = root / "player"
     player.mkdir()
     print(f"podsync demo in {root}")
-    with FeedServer() as server, App.open({**os.environ, "PODSYNC_HOME": str(root / "home")}) \
-            as app:
+    with (
+        FeedServer() as server,
+        App.open({**os.environ, "PODSYNC_HOME": str(root / "home")}) as app,
+    ):
         print(f"Serving two sample podcasts at {server.base_url}")
         for url in publish_samples(server, time.time()):
             podcast, new = subscribe(app, url)

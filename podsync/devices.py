@@ -74,8 +74,9 @@ def resolve(state: State, target: str | None) -> list[tuple[Device, Path]]:
     if target is None:
         found = [(d, p) for d in state.devices() if (p := locate(d)) is not None]
         if not state.devices():
-            raise DeviceError("no device registered; add one with: podsync device add MOUNTPOINT "
-                              "--name NAME")
+            raise DeviceError(
+                "no device registered; add one with: podsync device add MOUNTPOINT --name NAME"
+            )
         if not found:
             raise DeviceError("none of the registered devices is connected")
         return found
@@ -91,8 +92,10 @@ def resolve(state: State, target: str | None) -> list[tuple[Device, Path]]:
         for device in state.devices():
             if device.id == device_id:
                 return [(device, candidate.resolve())]
-        raise DeviceError(f"{target} is not a registered device; register it with: "
-                          f"podsync device add {target} --name NAME")
+        raise DeviceError(
+            f"{target} is not a registered device; register it with: "
+            f"podsync device add {target} --name NAME"
+        )
     names = ", ".join(d.name for d in state.devices()) or "none"
     raise DeviceError(f"no device named {target!r} (registered: {names})")
 
@@ -110,8 +113,9 @@ def push_lock(locks_dir: Path, device: Device, wait: float = 3.0) -> Iterator[No
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise DeviceError(f"device {device.name!r} is busy: another push is "
-                                      "running") from None
+                    raise DeviceError(
+                        f"device {device.name!r} is busy: another push is running"
+                    ) from None
                 time.sleep(0.1)
         yield
     finally:

@@ -17,8 +17,24 @@ if TYPE_CHECKING:
     import requests
 
 MAX_FEED_BYTES = 32 * 1024 * 1024
-MEDIA_EXTS = {"mp3", "m4a", "m4b", "aac", "ogg", "oga", "opus", "flac", "wav", "mp4", "m4v",
-              "mov", "webm", "mkv", "wma"}
+FEED_TYPES = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
+MEDIA_EXTS = {
+    "mp3",
+    "m4a",
+    "m4b",
+    "aac",
+    "ogg",
+    "oga",
+    "opus",
+    "flac",
+    "wav",
+    "mp4",
+    "m4v",
+    "mov",
+    "webm",
+    "mkv",
+    "wma",
+}
 
 
 @dataclass
@@ -33,12 +49,18 @@ class FeedDocument:
     entries: list[FeedEntry] = field(default_factory=list)
 
 
-def fetch_feed(session: requests.Session, url: str, *, etag: str | None = None,
-               last_modified: str | None = None, timeout: float = 30) -> FeedDocument:
+def fetch_feed(
+    session: requests.Session,
+    url: str,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    timeout: float = 30,
+) -> FeedDocument:
     """GET ``url`` (conditionally) and parse it; raise :class:`FeedError` with the reason."""
     import requests
 
-    headers = {"Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"}
+    headers = {"Accept": FEED_TYPES}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
@@ -48,8 +70,9 @@ def fetch_feed(session: requests.Session, url: str, *, etag: str | None = None,
             response.raise_for_status()
             final_url = _permanent_location(url, response)
             if response.status_code == 304:
-                return FeedDocument(final_url, modified=False, etag=etag,
-                                    last_modified=last_modified)
+                return FeedDocument(
+                    final_url, modified=False, etag=etag, last_modified=last_modified
+                )
             body = _read_capped(response)
             content_type = response.headers.get("Content-Type", "")
             new_etag = response.headers.get("ETag")
@@ -84,7 +107,8 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> tuple[str, list
     parsed = feedparser.parse(body, response_headers={"content-type": content_type or "text/xml"})
     if not parsed.get("version"):
         if body.lstrip()[:200].lower().startswith((b"<!doctype html", b"<html")) or (
-                "html" in content_type.lower()):
+            "html" in content_type.lower()
+        ):
             raise FeedError("not a podcast feed: the server sent a web page")
         reason = parsed.get("bozo_exception")
         raise FeedError(f"not a valid feed: {reason}" if reason else "not a valid feed")

@@ -55,8 +55,9 @@ def subscribe(app: App, url: str) -> tuple[Podcast, int]:
         raise UsageError(f"already subscribed to {doc.url} (where {url} redirects)")
     podcast = app.state.add_podcast(doc.url, doc.title)
     new = app.state.upsert_entries(podcast, doc.entries)
-    app.state.record_refresh(podcast.id, title=doc.title, etag=doc.etag,
-                             last_modified=doc.last_modified)
+    app.state.record_refresh(
+        podcast.id, title=doc.title, etag=doc.etag, last_modified=doc.last_modified
+    )
     return podcast, new
 
 
@@ -80,8 +81,14 @@ def fetch(app: App, progress: Progress) -> FetchReport:
                 raise
         cache = CacheStore(app.home.episodes_dir, app.state)
         with TaskManager(downloads, 1, progress.on_task, progress.on_bytes) as tasks:
-            manager = SyncManager(feeds, cache, [NewestPerPodcast(cfg.get("filters", "keep"))],
-                                  [], post_steps=[PublishedMtime()], tasks=tasks)
+            manager = SyncManager(
+                feeds,
+                cache,
+                [NewestPerPodcast(cfg.get("filters", "keep"))],
+                [],
+                post_steps=[PublishedMtime()],
+                tasks=tasks,
+            )
             plan = manager.plan(PlanState())
             progress.start("downloading", len(plan.copies), plan.copy_bytes)
             result = manager.execute(plan)

@@ -43,15 +43,21 @@ def copy_file(src: Path, dest: Path, advance: Callable[[int], None]) -> int:
         os.close(infd)
 
 
-_NO_KERNEL_COPY = {errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL, errno.EBADF,
-                   errno.EPERM}
+_NO_KERNEL_COPY = {
+    errno.EXDEV,
+    errno.ENOSYS,
+    errno.EOPNOTSUPP,
+    errno.EINVAL,
+    errno.EBADF,
+    errno.EPERM,
+}
 
 
 def _copy_chunk(infd: int, outfd: int) -> int:
     block = os.read(infd, CHUNK)
     view = memoryview(block)
     while view:
-        view = view[os.write(outfd, view):]
+        view = view[os.write(outfd, view) :]
     return len(block)
 
 

@@ -33,8 +33,9 @@ class CopyFilter(Protocol):
 
 
 class DeleteFilter(Protocol):
-    def select(self, held: Sequence[MediaItem], wanted: Set[str],
-               state: PlanState) -> Iterable[tuple[MediaItem, str]]:
+    def select(
+        self, held: Sequence[MediaItem], wanted: Set[str], state: PlanState
+    ) -> Iterable[tuple[MediaItem, str]]:
         """The items of ``held`` to delete, each with a reason."""
         ...
 
@@ -71,7 +72,7 @@ class NewestPerPodcast:
 class NotWanted:
     """Delete what the copy filters no longer select."""
 
-    def select(self, held: Sequence[MediaItem], wanted: Set[str],
-               state: PlanState) -> Iterable[tuple[MediaItem, str]]:
-        return [(i, "no longer among the episodes to keep") for i in held
-                if i.key not in wanted]
+    def select(
+        self, held: Sequence[MediaItem], wanted: Set[str], state: PlanState
+    ) -> Iterable[tuple[MediaItem, str]]:
+        return [(i, "no longer among the episodes to keep") for i in held if i.key not in wanted]

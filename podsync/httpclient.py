@@ -47,7 +47,11 @@ def describe_error(exc: Exception, url: str, timeout: float) -> str:
     if isinstance(exc, requests.exceptions.HTTPError) and exc.response is not None:
         response = exc.response
         return f"server answered {response.status_code} {response.reason}".rstrip()
-    if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema
-                  | requests.exceptions.InvalidSchema):
+    if isinstance(
+        exc,
+        requests.exceptions.InvalidURL
+        | requests.exceptions.MissingSchema
+        | requests.exceptions.InvalidSchema,
+    ):
         return f"not a valid http(s) URL: {url}"
     return f"request failed: {exc}"

@@ -106,8 +106,9 @@ def serve(handler: BaseHTTPRequestHandler, resource: Resource) -> None:
             return
         status, body = 206, body[start:]
         handler.send_response(status)
-        handler.send_header("Content-Range", f"bytes {start}-{len(resource.body) - 1}/"
-                                             f"{len(resource.body)}")
+        handler.send_header(
+            "Content-Range", f"bytes {start}-{len(resource.body) - 1}/{len(resource.body)}"
+        )
     else:
         handler.send_response(status)
     handler.send_header("Content-Type", resource.content_type)
@@ -130,16 +131,19 @@ class SampleEpisode:
 def rss(title: str, episodes: list[SampleEpisode], base_url: str, author: str = "") -> bytes:
     """An RSS 2.0 podcast feed for ``episodes``."""
     items = "".join(
-        f"<item><title>{escape(e.title)}</title><guid isPermaLink=\"false\">{escape(e.guid)}"
+        f'<item><title>{escape(e.title)}</title><guid isPermaLink="false">{escape(e.guid)}'
         f"</guid><pubDate>{formatdate(e.published, usegmt=True)}</pubDate>"
-        f"<enclosure url=\"{escape(base_url + '/' + e.path)}\" length=\"{e.size}\""
-        f" type=\"audio/mpeg\"/></item>"
-        for e in episodes)
+        f'<enclosure url="{escape(base_url + "/" + e.path)}" length="{e.size}"'
+        f' type="audio/mpeg"/></item>'
+        for e in episodes
+    )
     author_tag = f"<itunes:author>{escape(author)}</itunes:author>" if author else ""
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" '
-            f'xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel>'
-            f"<title>{escape(title)}</title><link>{escape(base_url)}</link>{author_tag}"
-            f"<description>{escape(title)}</description>{items}</channel></rss>").encode()
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" '
+        f'xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel>'
+        f"<title>{escape(title)}</title><link>{escape(base_url)}</link>{author_tag}"
+        f"<description>{escape(title)}</description>{items}</channel></rss>"
+    ).encode()
 
 
 _FRAME_HEADER = bytes([0xFF, 0xFB, 0x90, 0xC0])  # MPEG-1 layer III, 128 kbit/s, 44.1 kHz, mono

@@ -115,9 +115,13 @@ class Manifest:
     def save(self) -> None:
         """Fold the journal into ``manifest.json`` atomically."""
         with self._lock:
-            data = {"format": FORMAT, "files": {p: asdict(e) for p, e in sorted(self.files.items())},
-                    "done": sorted(self.done)}
+            data = {
+                "format": FORMAT,
+                "files": {p: asdict(e) for p, e in sorted(self.files.items())},
+                "done": sorted(self.done),
+            }
             self.dir.mkdir(exist_ok=True)
-            write_atomically(self.dir / MANIFEST, json.dumps(data, ensure_ascii=False,
-                                                             indent=1).encode())
+            write_atomically(
+                self.dir / MANIFEST, json.dumps(data, ensure_ascii=False, indent=1).encode()
+            )
             (self.dir / JOURNAL).unlink(missing_ok=True)

@@ -17,8 +17,9 @@ MAX_NAME = 120
 _SEPARATORS = str.maketrans({":": " - ", "/": "-", "\\": "-", "|": "-"})
 _FORBIDDEN = re.compile(r'[\x00-\x1f\x7f"*/:<>?\\|]+')
 _SPACES = re.compile(r"\s+")
-_RESERVED = {"CON", "PRN", "AUX", "NUL", "CLOCK$"} | {f"{p}{n}" for p in ("COM", "LPT")
-                                                       for n in range(10)}
+_RESERVED = {"CON", "PRN", "AUX", "NUL", "CLOCK$"} | {
+    f"{p}{n}" for p in ("COM", "LPT") for n in range(10)
+}
 
 
 def safe_name(text: str, max_units: int = MAX_NAME, fallback: str = "untitled") -> str:
@@ -62,4 +63,5 @@ def with_counter(name: str, counter: int) -> str:
         stem, ext = name, ""
     suffix = f" ({counter})"
     return f"{_truncate(stem, MAX_NAME - len(suffix) - len(ext) - 1).rstrip('. ')}{suffix}" + (
-        f".{ext}" if ext else "")
+        f".{ext}" if ext else ""
+    )

@@ -38,9 +38,13 @@ class Plan:
         return lines
 
 
-def make_plan(source: Iterable[MediaItem], target: Iterable[MediaItem],
-              copy_filters: Sequence[CopyFilter], delete_filters: Sequence[DeleteFilter],
-              state: PlanState) -> Plan:
+def make_plan(
+    source: Iterable[MediaItem],
+    target: Iterable[MediaItem],
+    copy_filters: Sequence[CopyFilter],
+    delete_filters: Sequence[DeleteFilter],
+    state: PlanState,
+) -> Plan:
     """Decide what to copy from ``source`` and delete from ``target``.
 
     The copy filters run over everything either side holds, so an episode the

@@ -22,8 +22,14 @@ def human_size(n: float) -> str:
 class Progress:
     """Counts tasks and bytes and redraws one status line at most ten times a second."""
 
-    def __init__(self, verb: str, total: int = 0, total_bytes: int = 0,
-                 stream: TextIO | None = None, enabled: bool | None = None) -> None:
+    def __init__(
+        self,
+        verb: str,
+        total: int = 0,
+        total_bytes: int = 0,
+        stream: TextIO | None = None,
+        enabled: bool | None = None,
+    ) -> None:
         self.stream = stream or sys.stderr
         self.enabled = self.stream.isatty() if enabled is None else enabled
         self.verb = verb
@@ -76,8 +82,7 @@ class Progress:
             parts.insert(0, "[" + "#" * filled + "-" * (20 - filled) + "]")
         if self.bytes:
             size = human_size(self.bytes)
-            parts.append(f"{size} of {human_size(self.total_bytes)}" if self.total_bytes
-                         else size)
+            parts.append(f"{size} of {human_size(self.total_bytes)}" if self.total_bytes else size)
         if self.failed:
             parts.append(f"{self.failed} failed")
         return "  ".join(parts)

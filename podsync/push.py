@@ -33,8 +33,9 @@ class PushReport:
         return self.result is None or not (self.result.failed or self.result.cancelled)
 
 
-def push(app: App, device: Device, path: Path, progress: Progress,
-         dry_run: bool = False) -> PushReport:
+def push(
+    app: App, device: Device, path: Path, progress: Progress, dry_run: bool = False
+) -> PushReport:
     """Sync the cache to ``device`` mounted at ``path`` (or only plan it)."""
     cfg = app.config
     with push_lock(app.home.locks_dir, device):
@@ -42,23 +43,34 @@ def push(app: App, device: Device, path: Path, progress: Progress,
         target = DeviceStore(path, device.folder, manifest, device.name)
         if not dry_run:
             target.clean_stale()
-        with TaskManager(cfg.get("push", "copy_workers"), cfg.get("push", "delete_workers"),
-                         progress.on_task, progress.on_bytes) as tasks:
+        with TaskManager(
+            cfg.get("push", "copy_workers"),
+            cfg.get("push", "delete_workers"),
+            progress.on_task,
+            progress.on_bytes,
+        ) as tasks:
             manager = SyncManager(
-                CacheStore(app.home.episodes_dir, app.state), target,
+                CacheStore(app.home.episodes_dir, app.state),
+                target,
                 copy_filters=[NotDone(), NewestPerPodcast(cfg.get("filters", "keep"))],
-                delete_filters=[NotWanted()], post_steps=[PublishedMtime()], tasks=tasks)
+                delete_filters=[NotWanted()],
+                post_steps=[PublishedMtime()],
+                tasks=tasks,
+            )
             plan = manager.plan(PlanState(now=time.time(), done=frozenset(target.done())))
             if dry_run:
                 return PushReport(device, path, plan, None, manifest.problem)
-            progress.start(f"syncing {device.name}", len(plan.copies) + len(plan.deletes),
-                           plan.copy_bytes)
+            progress.start(
+                f"syncing {device.name}", len(plan.copies) + len(plan.deletes), plan.copy_bytes
+            )
             try:
                 result = manager.execute(plan)
             finally:
                 progress.close()
-        outcome = "ok" if not (result.failed or result.cancelled) else (
-            f"{len(result.failed)} failed")
-        app.state.record_sync(device.id, str(path), outcome,
-                              [(p, e.key, e.size) for p, e in manifest.files.items()])
+        outcome = (
+            "ok" if not (result.failed or result.cancelled) else (f"{len(result.failed)} failed")
+        )
+        app.state.record_sync(
+            device.id, str(path), outcome, [(p, e.key, e.size) for p, e in manifest.files.items()]
+        )
     return PushReport(device, path, plan, result, manifest.problem)

@@ -18,8 +18,10 @@ def print_fetch(report: FetchReport, out: TextIO = sys.stdout) -> None:
     new = sum(r.new for r in report.refreshed)
     result = report.sync
     print(f"Refreshed {_n(len(report.refreshed), 'feed')}: {_n(new, 'new episode')}.", file=out)
-    print(f"Downloaded {_n(len(result.copied), 'episode')} ({human_size(result.copied_bytes)}).",
-          file=out)
+    print(
+        f"Downloaded {_n(len(result.copied), 'episode')} ({human_size(result.copied_bytes)}).",
+        file=out,
+    )
     for r in report.failed_feeds:
         print(f"  failed feed: {r.title}: {r.error}", file=out)
     for task in result.failed:
@@ -37,16 +39,24 @@ def print_push(report: PushReport, out: TextIO = sys.stdout) -> None:
         print(f"Plan for {name}:", file=out)
         for line in plan.describe("the cache", report.device.name):
             print(f"  {line}", file=out)
-        print(f"Would copy {len(plan.copies)} ({human_size(plan.copy_bytes)}) and delete "
-              f"{len(plan.deletes)}; {plan.kept} already there.", file=out)
+        print(
+            f"Would copy {len(plan.copies)} ({human_size(plan.copy_bytes)}) and delete "
+            f"{len(plan.deletes)}; {plan.kept} already there.",
+            file=out,
+        )
         return
     if plan.empty:
-        print(f"{name}: up to date, nothing copied or deleted "
-              f"({_n(plan.kept, 'episode')} there).", file=out)
+        print(
+            f"{name}: up to date, nothing copied or deleted ({_n(plan.kept, 'episode')} there).",
+            file=out,
+        )
         return
-    print(f"{name}: copied {len(result.copied)} ({human_size(result.copied_bytes)}), "
-          f"deleted {len(result.deleted)}, failed {len(result.failed)}, "
-          f"skipped {len(result.skipped)}.", file=out)
+    print(
+        f"{name}: copied {len(result.copied)} ({human_size(result.copied_bytes)}), "
+        f"deleted {len(result.deleted)}, failed {len(result.failed)}, "
+        f"skipped {len(result.skipped)}.",
+        file=out,
+    )
     for task in result.copied:
         print(f"  + {task.label}", file=out)
     for task in result.deleted:

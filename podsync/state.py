@@ -142,8 +142,9 @@ class State:
         self.path = path
         self._lock = threading.RLock()
         try:
-            self._db = sqlite3.connect(path, timeout=30, check_same_thread=False,
-                                       isolation_level=None)
+            self._db = sqlite3.connect(
+                path, timeout=30, check_same_thread=False, isolation_level=None
+            )
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StateError(f"cannot open state database {path}: {exc}") from None
@@ -171,8 +172,10 @@ class State:
         self._db.execute("PRAGMA foreign_keys=ON")
         for number in range(version, SCHEMA_VERSION):
             try:
-                self._db.executescript(f"BEGIN IMMEDIATE; {MIGRATIONS[number]};"
-                                       f" PRAGMA user_version = {number + 1}; COMMIT;")
+                self._db.executescript(
+                    f"BEGIN IMMEDIATE; {MIGRATIONS[number]};"
+                    f" PRAGMA user_version = {number + 1}; COMMIT;"
+                )
             except BaseException:
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
@@ -198,34 +201,53 @@ class State:
 
     def add_podcast(self, url: str, title: str) -> Podcast:
         with self._transaction() as db:
-            db.execute("INSERT INTO podcasts (url, title, added_at) VALUES (?, ?, ?)",
-                       (url, title, time.time()))
+            db.execute(
+                "INSERT INTO podcasts (url, title, added_at) VALUES (?, ?, ?)",
+                (url, title, time.time()),
+            )
         podcast = self.podcast_by_url(url)
         assert podcast is not None
         return podcast
 
     def podcast_by_url(self, url: str) -> Podcast | None:
-        rows = self._rows("SELECT id, url, title, etag, last_modified, status, error"
-                          " FROM podcasts WHERE url = ?", (url,))
+        rows = self._rows(
+            "SELECT id, url, title, etag, last_modified, status, error FROM podcasts WHERE url = ?",
+            (url,),
+        )
         return Podcast(*rows[0]) if rows else None
 
     def podcasts(self) -> list[Podcast]:
-        return [Podcast(*r) for r in self._rows(
-            "SELECT id, url, title, etag, last_modified, status, error FROM podcasts"
-            " ORDER BY title COLLATE NOCASE, id")]
+        return [
+            Podcast(*r)
+            for r in self._rows(
+                "SELECT id, url, title, etag, last_modified, status, error FROM podcasts"
+                " ORDER BY title COLLATE NOCASE, id"
+            )
+        ]
 
-    def record_refresh(self, podcast_id: int, *, title: str | None = None,
-                       etag: str | None = None, last_modified: str | None = None,
-                       error: str | None = None) -> None:
+    def record_refresh(
+        self,
+        podcast_id: int,
+        *,
+        title: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        error: str | None = None,
+    ) -> None:
         """Remember the outcome of refreshing one feed."""
         with self._transaction() as db:
             if error is not None:
-                db.execute("UPDATE podcasts SET status = 'error', error = ?, refreshed_at = ?"
-                           " WHERE id = ?", (error, time.time(), podcast_id))
+                db.execute(
+                    "UPDATE podcasts SET status = 'error', error = ?, refreshed_at = ?"
+                    " WHERE id = ?",
+                    (error, time.time(), podcast_id),
+                )
                 return
-            db.execute("UPDATE podcasts SET status = 'ok', error = NULL, refreshed_at = ?,"
-                       " etag = ?, last_modified = ?, title = COALESCE(?, title) WHERE id = ?",
-                       (time.time(), etag, last_modified, title or None, podcast_id))
+            db.execute(
+                "UPDATE podcasts SET status = 'ok', error = NULL, refreshed_at = ?,"
+                " etag = ?, last_modified = ?, title = COALESCE(?, title) WHERE id = ?",
+                (time.time(), etag, last_modified, title or None, podcast_id),
+            )
 
     def move_podcast(self, podcast_id: int, url: str) -> None:
         """Follow a permanent redirect: the feed lives at ``url`` from now on."""
@@ -240,72 +262,118 @@ class State:
                 "INSERT INTO episodes (key, podcast_id, guid, title, author, url, mime, size,"
                 " ext, published) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT DO NOTHING",
-                [(episode_key(podcast.url, e.guid), podcast.id, e.guid, e.title, e.author,
-                  e.url, e.mime, e.size, e.ext, e.published) for e in entries])
+                [
+                    (
+                        episode_key(podcast.url, e.guid),
+                        podcast.id,
+                        e.guid,
+                        e.title,
+                        e.author,
+                        e.url,
+                        e.mime,
+                        e.size,
+                        e.ext,
+                        e.published,
+                    )
+                    for e in entries
+                ],
+            )
             new = db.total_changes - before
             db.executemany(
                 "UPDATE episodes SET title = ?, author = ?, url = ?, mime = ?, size = ?,"
                 " published = ? WHERE podcast_id = ? AND guid = ?",
-                [(e.title, e.author, e.url, e.mime, e.size, e.published, podcast.id, e.guid)
-                 for e in entries])
+                [
+                    (e.title, e.author, e.url, e.mime, e.size, e.published, podcast.id, e.guid)
+                    for e in entries
+                ],
+            )
         return new
 
     # episodes
 
     def episodes(self, *, cached: bool | None = None) -> list[Episode]:
-        where = {None: "", True: " AND e.cache_path IS NOT NULL",
-                 False: " AND e.cache_path IS NULL"}[cached]
-        return [Episode(*r) for r in self._rows(
-            f"SELECT {_EPISODE_COLUMNS} FROM episodes e JOIN podcasts p ON p.id = e.podcast_id"
-            f" WHERE p.status != 'gone'{where}")]
+        where = {
+            None: "",
+            True: " AND e.cache_path IS NOT NULL",
+            False: " AND e.cache_path IS NULL",
+        }[cached]
+        return [
+            Episode(*r)
+            for r in self._rows(
+                f"SELECT {_EPISODE_COLUMNS} FROM episodes e JOIN podcasts p ON p.id = e.podcast_id"
+                f" WHERE p.status != 'gone'{where}"
+            )
+        ]
 
     def cache_paths(self) -> set[str]:
-        return {r[0] for r in self._rows(
-            "SELECT cache_path FROM episodes WHERE cache_path IS NOT NULL")}
+        return {
+            r[0] for r in self._rows("SELECT cache_path FROM episodes WHERE cache_path IS NOT NULL")
+        }
 
     def set_cached(self, key: str, path: str | None, size: int | None = None) -> None:
         with self._transaction() as db:
-            db.execute("UPDATE episodes SET cache_path = ?, cache_size = ?, cached_at = ?"
-                       " WHERE key = ?", (path, size, time.time() if path else None, key))
+            db.execute(
+                "UPDATE episodes SET cache_path = ?, cache_size = ?, cached_at = ? WHERE key = ?",
+                (path, size, time.time() if path else None, key),
+            )
 
     def counts(self) -> dict[int, tuple[int, int]]:
         """Episodes known and cached, per podcast id."""
-        return {r[0]: (r[1], r[2]) for r in self._rows(
-            "SELECT podcast_id, COUNT(*), COUNT(cache_path) FROM episodes GROUP BY podcast_id")}
+        return {
+            r[0]: (r[1], r[2])
+            for r in self._rows(
+                "SELECT podcast_id, COUNT(*), COUNT(cache_path) FROM episodes GROUP BY podcast_id"
+            )
+        }
 
     # devices
 
     def add_device(self, device_id: str, name: str, path: str, folder: str) -> Device:
         with self._transaction() as db:
-            db.execute("INSERT INTO devices (id, name, path, folder, added_at)"
-                       " VALUES (?, ?, ?, ?, ?)", (device_id, name, path, folder, time.time()))
+            db.execute(
+                "INSERT INTO devices (id, name, path, folder, added_at) VALUES (?, ?, ?, ?, ?)",
+                (device_id, name, path, folder, time.time()),
+            )
         device = self.device(name)
         assert device is not None
         return device
 
     def device(self, name: str) -> Device | None:
-        rows = self._rows("SELECT id, name, path, folder, last_sync_at, last_result"
-                          " FROM devices WHERE name = ?", (name,))
+        rows = self._rows(
+            "SELECT id, name, path, folder, last_sync_at, last_result FROM devices WHERE name = ?",
+            (name,),
+        )
         return Device(*rows[0]) if rows else None
 
     def devices(self) -> list[Device]:
-        return [Device(*r) for r in self._rows(
-            "SELECT id, name, path, folder, last_sync_at, last_result FROM devices"
-            " ORDER BY name")]
+        return [
+            Device(*r)
+            for r in self._rows(
+                "SELECT id, name, path, folder, last_sync_at, last_result FROM devices"
+                " ORDER BY name"
+            )
+        ]
 
-    def record_sync(self, device_id: str, path: str, result: str,
-                    files: Iterable[tuple[str, str, int]]) -> None:
+    def record_sync(
+        self, device_id: str, path: str, result: str, files: Iterable[tuple[str, str, int]]
+    ) -> None:
         """Remember a finished push: where the device was, how it went, what it holds."""
         with self._transaction() as db:
-            db.execute("UPDATE devices SET path = ?, last_sync_at = ?, last_result = ?"
-                       " WHERE id = ?", (path, time.time(), result, device_id))
+            db.execute(
+                "UPDATE devices SET path = ?, last_sync_at = ?, last_result = ? WHERE id = ?",
+                (path, time.time(), result, device_id),
+            )
             db.execute("DELETE FROM device_files WHERE device_id = ?", (device_id,))
-            db.executemany("INSERT INTO device_files (device_id, path, episode_key, size)"
-                           " VALUES (?, ?, ?, ?)", [(device_id, *f) for f in files])
+            db.executemany(
+                "INSERT INTO device_files (device_id, path, episode_key, size) VALUES (?, ?, ?, ?)",
+                [(device_id, *f) for f in files],
+            )
 
     def device_file_counts(self) -> dict[str, int]:
-        return {r[0]: r[1] for r in self._rows(
-            "SELECT device_id, COUNT(*) FROM device_files GROUP BY device_id")}
+        return {
+            r[0]: r[1]
+            for r in self._rows("SELECT device_id, COUNT(*) FROM device_files GROUP BY device_id")
+        }
 
     def integrity_check(self) -> str:
         return self._rows("PRAGMA integrity_check")[0][0]

@@ -67,8 +67,9 @@ class SyncManager:
     tasks: TaskManager = field(default_factory=TaskManager)
 
     def plan(self, state: PlanState) -> Plan:
-        return make_plan(self.source.list(), self.target.list(), self.copy_filters,
-                         self.delete_filters, state)
+        return make_plan(
+            self.source.list(), self.target.list(), self.copy_filters, self.delete_filters, state
+        )
 
     def execute(self, plan: Plan) -> SyncResult:
         """Run ``plan``; on an interrupt, cancel, join the workers and re-raise."""
@@ -78,8 +79,9 @@ class SyncManager:
                 self.tasks.add_delete(f"delete:{item.key}", item.label, self._deleter(item))
             self.tasks.wait()
             for item in plan.copies:
-                self.tasks.add_copy(f"copy:{item.key}", item.label, self._copier(item),
-                                    item.size or 0)
+                self.tasks.add_copy(
+                    f"copy:{item.key}", item.label, self._copier(item), item.size or 0
+                )
             self.tasks.wait()
         except BaseException:
             self.tasks.shutdown(cancel=True)

@@ -96,11 +96,17 @@ class TaskManager:
         print(tasks.results)
     """
 
-    def __init__(self, copy_workers: int = 4, delete_workers: int = 2,
-                 listener: Listener | None = None,
-                 on_bytes: Callable[[int], None] | None = None) -> None:
-        self._pools = {"copy": _Pool("copy", copy_workers, self),
-                       "delete": _Pool("delete", delete_workers, self)}
+    def __init__(
+        self,
+        copy_workers: int = 4,
+        delete_workers: int = 2,
+        listener: Listener | None = None,
+        on_bytes: Callable[[int], None] | None = None,
+    ) -> None:
+        self._pools = {
+            "copy": _Pool("copy", copy_workers, self),
+            "delete": _Pool("delete", delete_workers, self),
+        }
         self._cancel = threading.Event()
         self._idle = threading.Condition()
         self._outstanding = 0
@@ -111,8 +117,9 @@ class TaskManager:
     def __enter__(self) -> TaskManager:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.shutdown(cancel=kind is not None)
 
     @property
@@ -122,8 +129,9 @@ class TaskManager:
     def pool_size(self, kind: str) -> int:
         return self._pools[kind].size
 
-    def add_copy(self, task_id: str, label: str, run: Callable[[Transfer], int],
-                 size: int = 0) -> Task:
+    def add_copy(
+        self, task_id: str, label: str, run: Callable[[Transfer], int], size: int = 0
+    ) -> Task:
         return self._submit(Task(task_id, "copy", label, run, size))
 
     def add_delete(self, task_id: str, label: str, run: Callable[[Transfer], int]) -> Task:

@@ -28,8 +28,9 @@ class Transfer:
     once the run is being stopped, so no copy outlives an interrupt.
     """
 
-    def __init__(self, cancel: threading.Event | None = None,
-                 on_bytes: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self, cancel: threading.Event | None = None, on_bytes: Callable[[int], None] | None = None
+    ) -> None:
         self._cancel = cancel or threading.Event()
         self._on_bytes = on_bytes
         self.done = 0
@@ -64,8 +65,13 @@ class MediaStore(ABC):
         appends to it; any other store overwrites it.
         """
 
-    def add(self, item: MediaItem, source: MediaStore, transfer: Transfer,
-            finish: Finisher | None = None) -> MediaItem:
+    def add(
+        self,
+        item: MediaItem,
+        source: MediaStore,
+        transfer: Transfer,
+        finish: Finisher | None = None,
+    ) -> MediaItem:
         """Copy ``item`` from ``source`` into this store; return it as stored here."""
         raise ReadOnlyStoreError(f"{self.name} is read-only")
 
@@ -77,8 +83,16 @@ class MediaStore(ABC):
         """Make the run's changes durable (called once after all tasks)."""
 
 
-def write_item(item: MediaItem, source: MediaStore, tmp: Path, final: Path,
-               transfer: Transfer, finish: Finisher | None, *, keep_partial: bool) -> int:
+def write_item(
+    item: MediaItem,
+    source: MediaStore,
+    tmp: Path,
+    final: Path,
+    transfer: Transfer,
+    finish: Finisher | None,
+    *,
+    keep_partial: bool,
+) -> int:
     """Fetch ``item`` from ``source`` into ``tmp``, check it, then rename it to ``final``.
 
     The file appears under ``final`` only complete and synced; on any failure
@@ -102,4 +116,3 @@ def write_item(item: MediaItem, source: MediaStore, tmp: Path, final: Path,
         raise
     fsync_dir(final.parent)
     return final.stat().st_size
-

@@ -39,8 +39,11 @@ class CacheStore(MediaStore):
             except FileNotFoundError:
                 self.state.set_cached(e.key, None)  # removed by hand: fetch it again
                 continue
-            items.append(MediaItem(e.key, e.podcast, e.title, e.published, e.cache_path,
-                                   size, e.ext, e.author))
+            items.append(
+                MediaItem(
+                    e.key, e.podcast, e.title, e.published, e.cache_path, size, e.ext, e.author
+                )
+            )
         return items
 
     def path(self, item: MediaItem) -> Path:
@@ -52,23 +55,30 @@ class CacheStore(MediaStore):
         except FileNotFoundError:
             raise PodsyncError(f"{item.location} is no longer in the cache") from None
 
-    def add(self, item: MediaItem, source: MediaStore, transfer: Transfer,
-            finish: Finisher | None = None) -> MediaItem:
+    def add(
+        self,
+        item: MediaItem,
+        source: MediaStore,
+        transfer: Transfer,
+        finish: Finisher | None = None,
+    ) -> MediaItem:
         folder, name = episode_path(item)
         (self.root / folder).mkdir(parents=True, exist_ok=True)
         tmp = self.root / folder / f".{item.key}.part"
         with self._names:
             relpath = self._claim(folder, name)
         try:
-            size = write_item(item, source, tmp, self.root / relpath, transfer, finish,
-                              keep_partial=True)
+            size = write_item(
+                item, source, tmp, self.root / relpath, transfer, finish, keep_partial=True
+            )
         except BaseException:
             with self._names:
                 self._release(relpath)
             raise
         self.state.set_cached(item.key, relpath, size)
-        return MediaItem(item.key, item.podcast, item.title, item.published, relpath, size,
-                         item.ext, item.author)
+        return MediaItem(
+            item.key, item.podcast, item.title, item.published, relpath, size, item.ext, item.author
+        )
 
     def remove(self, item: MediaItem) -> None:
         with contextlib.suppress(FileNotFoundError):

@@ -60,8 +60,13 @@ class DeviceStore(MediaStore):
     def export(self, item: MediaItem, dest: Path, transfer: Transfer) -> None:
         copy_file(self.root / item.location, dest, transfer.advance)
 
-    def add(self, item: MediaItem, source: MediaStore, transfer: Transfer,
-            finish: Finisher | None = None) -> MediaItem:
+    def add(
+        self,
+        item: MediaItem,
+        source: MediaStore,
+        transfer: Transfer,
+        finish: Finisher | None = None,
+    ) -> MediaItem:
         podcast_dir, name = episode_path(item)
         folder = f"{self.folder}/{podcast_dir}" if self.folder else podcast_dir
         (self.root / folder).mkdir(parents=True, exist_ok=True)
@@ -70,16 +75,24 @@ class DeviceStore(MediaStore):
         tmp = self.root / folder / f"{TMP_PREFIX}{item.key}{TMP_SUFFIX}"
         entry = Entry(item.key, 0, item.podcast, item.title, item.published, item.ext)
         try:
-            size = write_item(item, source, tmp, self.root / relpath, transfer,
-                              self._intend(relpath, entry, finish), keep_partial=False)
+            size = write_item(
+                item,
+                source,
+                tmp,
+                self.root / relpath,
+                transfer,
+                self._intend(relpath, entry, finish),
+                keep_partial=False,
+            )
         except BaseException:
             if self.manifest.owns(relpath) and not (self.root / relpath).exists():
                 self.manifest.forget(relpath)
             with self._lock:
                 self._dirs[folder].discard(relpath.rsplit("/", 1)[1].casefold())
             raise
-        return MediaItem(item.key, item.podcast, item.title, item.published, relpath, size,
-                         item.ext, item.author)
+        return MediaItem(
+            item.key, item.podcast, item.title, item.published, relpath, size, item.ext, item.author
+        )
 
     def _intend(self, relpath: str, entry: Entry, finish: Finisher | None) -> Finisher:
         """Post-processing, then the manifest's intent line, just before the rename."""
@@ -87,9 +100,17 @@ class DeviceStore(MediaStore):
         def run(item: MediaItem, tmp: Path) -> None:
             if finish is not None:
                 finish(item, tmp)
-            self.manifest.intend_add(relpath, Entry(entry.key, tmp.stat().st_size,
-                                                    entry.podcast, entry.title,
-                                                    entry.published, entry.ext))
+            self.manifest.intend_add(
+                relpath,
+                Entry(
+                    entry.key,
+                    tmp.stat().st_size,
+                    entry.podcast,
+                    entry.title,
+                    entry.published,
+                    entry.ext,
+                ),
+            )
 
         return run
 

@@ -43,23 +43,31 @@ class FeedStore(MediaStore):
         self.timeout = timeout
 
     def list(self) -> list[MediaItem]:
-        return [MediaItem(e.key, e.podcast, e.title, e.published, e.url, e.size, e.ext,
-                          e.author) for e in self.state.episodes()]
+        return [
+            MediaItem(e.key, e.podcast, e.title, e.published, e.url, e.size, e.ext, e.author)
+            for e in self.state.episodes()
+        ]
 
     def refresh_one(self, podcast: Podcast) -> RefreshResult:
         """Fetch one feed and record its episodes; failures are returned, not raised."""
         title = podcast.title or podcast.url
         try:
-            doc = fetch_feed(self.session, podcast.url, etag=podcast.etag,
-                             last_modified=podcast.last_modified, timeout=self.timeout)
+            doc = fetch_feed(
+                self.session,
+                podcast.url,
+                etag=podcast.etag,
+                last_modified=podcast.last_modified,
+                timeout=self.timeout,
+            )
         except PodsyncError as exc:
             self.state.record_refresh(podcast.id, error=str(exc))
             return RefreshResult(podcast, title, error=str(exc))
         if doc.url != podcast.url:
             self.state.move_podcast(podcast.id, doc.url)
         new = self.state.upsert_entries(podcast, doc.entries) if doc.modified else 0
-        self.state.record_refresh(podcast.id, title=doc.title, etag=doc.etag,
-                                  last_modified=doc.last_modified)
+        self.state.record_refresh(
+            podcast.id, title=doc.title, etag=doc.etag, last_modified=doc.last_modified
+        )
         return RefreshResult(podcast, doc.title or title, new, doc.modified)
 
     def export(self, item: MediaItem, dest: Path, transfer: Transfer) -> None:
@@ -69,8 +77,9 @@ class FeedStore(MediaStore):
         offset = dest.stat().st_size if dest.exists() else 0
         headers = {"Range": f"bytes={offset}-"} if offset else {}
         try:
-            with self.session.get(item.location, headers=headers, stream=True,
-                                  timeout=self.timeout) as response:
+            with self.session.get(
+                item.location, headers=headers, stream=True, timeout=self.timeout
+            ) as response:
                 if response.status_code == 416 and offset:
                     dest.unlink()  # what we hold is not a prefix of this file: start over
                     return self.export(item, dest, transfer)
@@ -87,8 +96,10 @@ class FeedStore(MediaStore):
             raise FeedError(describe_error(exc, item.location, self.timeout)) from None
         size = dest.stat().st_size
         if expected is not None and size != expected:
-            raise FeedError(f"download ended early ({size} of {expected} bytes); "
-                            "it will resume on the next fetch")
+            raise FeedError(
+                f"download ended early ({size} of {expected} bytes); "
+                "it will resume on the next fetch"
+            )
 
 
 def _expected_length(response: requests.Response, offset: int) -> int | None:
@@ -96,4 +107,3 @@ def _expected_length(response: requests.Response, offset: int) -> int | None:
     if length is None or not length.isdigit() or response.headers.get("Content-Encoding"):
         return None
     return offset + int(length)
-
