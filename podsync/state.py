@@ -142,6 +142,7 @@ class State:
         self.path = path
         self._lock = threading.RLock()
         try:
+            self._refuse_newer()
             self._db = sqlite3.connect(
                 path, timeout=30, check_same_thread=False, isolation_level=None
             )
@@ -159,14 +160,23 @@ class State:
         with self._lock:
             self._db.close()
 
-    def _migrate(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+    def _refuse_newer(self) -> None:
+        """Check the schema version through a read-only connection, so a refusal writes nothing."""
+        if not self.path.exists():
+            return
+        probe = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        try:
+            version = probe.execute("PRAGMA user_version").fetchone()[0]
+        finally:
+            probe.close()
         if version > SCHEMA_VERSION:
-            self._db.close()
             raise StateError(
                 f"state database {self.path} was written by a newer podsync "
                 f"(schema {version}; this version knows {SCHEMA_VERSION}); it was not changed"
             )
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")

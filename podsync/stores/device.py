@@ -32,19 +32,22 @@ class DeviceStore(MediaStore):
         self.name = name
         self._lock = threading.Lock()
         self._dirs: dict[str, set[str]] = {}
+        self._listing: list[MediaItem] | None = None
         self.missing: dict[str, str] = {}
         """Podsync files the user deleted on the player (path → episode key)."""
 
     def list(self) -> list[MediaItem]:
-        items = []
-        for path, e in list(self.manifest.files.items()):
-            try:
-                size = (self.root / path).stat().st_size
-            except FileNotFoundError:
-                self.missing[path] = e.key
-                continue
-            items.append(MediaItem(e.key, e.podcast, e.title, e.published, path, size, e.ext))
-        return items
+        if self._listing is None:
+            self._listing, self.missing = [], {}
+            for path, e in list(self.manifest.files.items()):
+                try:
+                    size = (self.root / path).stat().st_size
+                except FileNotFoundError:
+                    self.missing[path] = e.key
+                    continue
+                self._listing.append(MediaItem(e.key, e.podcast, e.title, e.published, path,
+                                               size, e.ext))
+        return list(self._listing)
 
     def clean_stale(self) -> int:
         """Remove podsync's own temporary files left by an interrupted push."""
@@ -126,6 +129,7 @@ class DeviceStore(MediaStore):
 
     def done(self) -> set[str]:
         """Episodes finished on this player: never copied to it again."""
+        self.list()
         return self.manifest.done | set(self.missing.values())
 
     def commit(self) -> None:
@@ -133,6 +137,7 @@ class DeviceStore(MediaStore):
             self.manifest.mark_done(key)
             self.manifest.forget(path)
         self.missing.clear()
+        self._listing = None
         self.manifest.save()
 
     def _claim(self, folder: str, name: str) -> str:

@@ -1,0 +1,119 @@
+"""Shared fixtures: a podsync home, a loopback podcast host, and running the real command."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from podsync.loopback import FeedServer, SampleEpisode, rss, silent_mp3
+
+DAY = 86400.0
+PODSYNC = shutil.which("podsync") or ""
+
+
+@dataclass
+class Podcast:
+    """A podcast published on the test server; add episodes and republish."""
+
+    server: FeedServer
+    slug: str
+    title: str
+    episodes: list[SampleEpisode] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return self.server.url(f"{self.slug}/feed.xml")
+
+    def add_episode(self, title: str, published: float, seconds: float = 0.5,
+                    body: bytes | None = None) -> SampleEpisode:
+        number = len(self.episodes) + 1
+        path = f"{self.slug}/{number}.mp3"
+        data = body if body is not None else silent_mp3(seconds)
+        self.server.add(path, data, "audio/mpeg")
+        episode = SampleEpisode(f"{self.slug}-{number}", title, published, path, len(data))
+        self.episodes.append(episode)
+        self.publish()
+        return episode
+
+    def publish(self) -> None:
+        self.server.add(f"{self.slug}/feed.xml",
+                        rss(self.title, self.episodes, self.server.base_url),
+                        "application/rss+xml")
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    with FeedServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+def make_podcast(server: FeedServer):
+    """Publish a podcast with ``count`` daily episodes, the newest one day old."""
+
+    def make(slug: str, title: str, count: int) -> Podcast:
+        podcast = Podcast(server, slug, title)
+        now = time.time()
+        for n in range(count):
+            podcast.add_episode(f"{title} episode {n + 1}", now - (count - n) * DAY)
+        return podcast
+
+    return make
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "home"
+    monkeypatch.setenv("PODSYNC_HOME", str(path))
+    return path
+
+
+@pytest.fixture
+def player(tmp_path: Path) -> Path:
+    path = tmp_path / "player"
+    path.mkdir()
+    return path
+
+
+@dataclass
+class Run:
+    """Runs the installed ``podsync`` command with the test's home."""
+
+    home: Path
+
+    def __call__(self, *args: str, timeout: float = 60, check: int | None = 0,
+                 **kwargs: object) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "PODSYNC_HOME": str(self.home)}
+        result = subprocess.run([PODSYNC or sys.executable, *([] if PODSYNC else ["-m", "podsync"]),
+                                 *args], env=env, capture_output=True, text=True,
+                                timeout=timeout, **kwargs)
+        if check is not None:
+            assert result.returncode == check, (
+                f"podsync {' '.join(args)} exited {result.returncode}, expected {check}\n"
+                f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}")
+        return result
+
+    def popen(self, *args: str) -> subprocess.Popen[str]:
+        env = {**os.environ, "PODSYNC_HOME": str(self.home)}
+        command = [PODSYNC] if PODSYNC else [sys.executable, "-m", "podsync"]
+        return subprocess.Popen([*command, *args], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+
+@pytest.fixture
+def podsync(home: Path) -> Run:
+    return Run(home)
+
+
+def media_files(root: Path) -> list[str]:
+    """Relative paths of the episode files under ``root`` (podsync's own folder left out)."""
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*")
+                  if p.is_file() and ".podsync" not in p.parts)
