@@ -29,8 +29,13 @@ def new_session(pool_size: int = 8) -> requests.Session:
 def describe_error(exc: Exception, url: str, timeout: float) -> str:
     """A one-line, human explanation of a failed request."""
     import requests
+    import urllib3
 
     host = urlsplit(url).hostname or url
+    if isinstance(exc, urllib3.exceptions.ReadTimeoutError):
+        return f"{host} stopped sending for {timeout:g} s"
+    if isinstance(exc, urllib3.exceptions.ProtocolError | urllib3.exceptions.DecodeError):
+        return f"connection to {host} broke off mid-transfer"
     if isinstance(exc, requests.exceptions.TooManyRedirects):
         return "too many redirects (a redirect loop?)"
     if isinstance(exc, requests.exceptions.Timeout):

@@ -51,7 +51,7 @@ def episode_date(published: float) -> str:
 
 def episode_path(item: MediaItem, max_units: int = MAX_NAME) -> tuple[str, str]:
     """The folder and file name for ``item``: ``<podcast>``, ``<date> <title>.<ext>``."""
-    ext = safe_name(item.ext, 8, "mp3").lower()
+    ext = re.sub(r"[^0-9a-z]", "", item.ext.lower())[:8] or "mp3"
     stem = safe_name(f"{episode_date(item.published)} {item.title}", max_units - len(ext) - 1)
     return safe_name(item.podcast, max_units, "podcast"), f"{stem}.{ext}"
 

@@ -73,6 +73,7 @@ class FeedStore(MediaStore):
     def export(self, item: MediaItem, dest: Path, transfer: Transfer) -> None:
         """Download ``item.location`` into ``dest``, resuming after what it holds."""
         import requests
+        import urllib3
 
         offset = dest.stat().st_size if dest.exists() else 0
         headers = {"Range": f"bytes={offset}-"} if offset else {}
@@ -87,12 +88,13 @@ class FeedStore(MediaStore):
                 resumed = response.status_code == 206
                 expected = _expected_length(response, offset if resumed else 0)
                 with open(dest, "ab" if resumed else "wb") as out:
-                    for chunk in response.iter_content(DOWNLOAD_CHUNK):
+                    # read1 returns what has arrived, so progress and Ctrl-C stay prompt
+                    while chunk := response.raw.read1(DOWNLOAD_CHUNK, decode_content=True):
                         out.write(chunk)
                         transfer.advance(len(chunk))
                     out.flush()
                     os.fsync(out.fileno())
-        except requests.RequestException as exc:
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
             raise FeedError(describe_error(exc, item.location, self.timeout)) from None
         size = dest.stat().st_size
         if expected is not None and size != expected:

@@ -1,0 +1,52 @@
+"""The ownership manifest on the player: journal recovery and safe failure."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from podsync.manifest import Entry, Manifest
+
+
+def entry(key: str) -> Entry:
+    return Entry(key, 3, "Pod", f"title {key}", 1.0, "mp3")
+
+
+def test_save_and_load_round_trip(tmp_path: Path) -> None:
+    manifest = Manifest(tmp_path)
+    manifest.intend_add("P/a.mp3", entry("a"))
+    (tmp_path / "P").mkdir()
+    (tmp_path / "P" / "a.mp3").write_bytes(b"abc")
+    manifest.mark_done("z")
+    manifest.save()
+    assert not (tmp_path / ".podsync" / "journal.jsonl").exists()
+    loaded = Manifest.load(tmp_path)
+    assert loaded.files == {"P/a.mp3": entry("a")} and loaded.done == {"z"}
+
+
+def test_journal_recovers_a_push_cut_short(tmp_path: Path) -> None:
+    (tmp_path / "P").mkdir()
+    manifest = Manifest(tmp_path)
+    manifest.intend_add("P/renamed.mp3", entry("a"))
+    (tmp_path / "P" / "renamed.mp3").write_bytes(b"abc")  # the rename happened
+    manifest.intend_add("P/never.mp3", entry("b"))  # the unplug came before the rename
+    manifest.forget("P/gone.mp3")
+    with open(tmp_path / ".podsync" / "journal.jsonl", "a") as journal:
+        journal.write('{"op": "add", "path": "P/torn')  # a line cut by the unplug
+    # no save(): as if the player was pulled out here
+    loaded = Manifest.load(tmp_path)
+    assert loaded.files == {"P/renamed.mp3": entry("a")}
+
+
+def test_corrupt_manifest_owns_nothing(tmp_path: Path) -> None:
+    (tmp_path / ".podsync").mkdir()
+    (tmp_path / ".podsync" / "manifest.json").write_text("{not json")
+    loaded = Manifest.load(tmp_path)
+    assert loaded.files == {} and "unreadable" in (loaded.problem or "")
+
+
+def test_manifest_is_plain_json(tmp_path: Path) -> None:
+    manifest = Manifest(tmp_path)
+    manifest.save()
+    data = json.loads((tmp_path / ".podsync" / "manifest.json").read_text())
+    assert data == {"format": 1, "files": {}, "done": []}

@@ -1,0 +1,70 @@
+"""The state database: schema versioning, upserts, crash safety."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from podsync.errors import StateError
+from podsync.state import SCHEMA_VERSION, FeedEntry, State, episode_key
+
+
+def entry(guid: str, title: str = "t", published: float = 1.0) -> FeedEntry:
+    return FeedEntry(guid, title, "", f"http://h/{guid}.mp3", "audio/mpeg", 10, "mp3", published)
+
+
+def test_new_database_gets_the_current_schema(tmp_path: Path) -> None:
+    with State(tmp_path / "s.db") as state:
+        assert state.integrity_check() == "ok"
+    db = sqlite3.connect(tmp_path / "s.db")
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    db.close()
+
+
+def test_upsert_counts_new_episodes_and_ignores_duplicates(tmp_path: Path) -> None:
+    with State(tmp_path / "s.db") as state:
+        podcast = state.add_podcast("http://h/feed", "Pod")
+        assert state.upsert_entries(podcast, [entry("a"), entry("b")]) == 2
+        assert state.upsert_entries(podcast, [entry("a", "renamed"), entry("c")]) == 1
+        episodes = {e.guid: e for e in state.episodes()}
+        assert sorted(episodes) == ["a", "b", "c"]
+        assert episodes["a"].title == "renamed"
+        assert episodes["a"].key == episode_key("http://h/feed", "a")
+
+
+def test_cached_flag_round_trips(tmp_path: Path) -> None:
+    with State(tmp_path / "s.db") as state:
+        podcast = state.add_podcast("http://h/feed", "Pod")
+        state.upsert_entries(podcast, [entry("a")])
+        key = state.episodes()[0].key
+        state.set_cached(key, "Pod/a.mp3", 10)
+        assert [e.cache_path for e in state.episodes(cached=True)] == ["Pod/a.mp3"]
+        assert state.episodes(cached=False) == []
+        state.set_cached(key, None)
+        assert state.episodes(cached=True) == []
+
+
+def test_unreadable_database_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StateError, match="cannot open state database"):
+        State(path)
+
+
+def test_failed_migration_leaves_the_old_version(tmp_path: Path, monkeypatch) -> None:
+    import podsync.state as state_module
+
+    path = tmp_path / "s.db"
+    State(path).close()
+    monkeypatch.setattr(state_module, "MIGRATIONS",
+                        (*state_module.MIGRATIONS, "CREATE TABLE x (a); SELECT broken("))
+    monkeypatch.setattr(state_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    with pytest.raises(StateError):
+        State(path)
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert db.execute("SELECT name FROM sqlite_master WHERE name = 'x'").fetchall() == []
+    db.close()
