@@ -11,15 +11,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from podsync.loopback import FeedServer, SampleEpisode, rss  # noqa: E402
+from podsync.loopback import FeedServer, SampleEpisode, rss
 
 PODSYNC = shutil.which("podsync") or str(Path(sys.executable).with_name("podsync"))
 
 
-def median_time(run: Callable[[], object], repeat: int, setup: Callable[[], object] = lambda: None
-                ) -> float:
+def median_time(
+    run: Callable[[], object], repeat: int, setup: Callable[[], object] = lambda: None
+) -> float:
     """Median wall time of ``run`` over ``repeat`` runs, calling ``setup`` before each."""
     times = []
     for _ in range(repeat):

@@ -42,19 +42,22 @@ def main() -> None:
         def clear_copy() -> None:
             shutil.rmtree(copy, ignore_errors=True)
 
-        full = median_time(lambda: sh(PODSYNC, "push", "bench", env=env), args.repeat,
-                           clear_player)
+        full = median_time(lambda: sh(PODSYNC, "push", "bench", env=env), args.repeat, clear_player)
         cp = median_time(lambda: sh("cp", "-r", str(cache), str(copy)), args.repeat, clear_copy)
         sh(PODSYNC, "push", "bench", env=env)
         sh("rsync", "-r", f"{cache}/", str(copy))
         noop = median_time(lambda: sh(PODSYNC, "push", "bench", env=env), args.repeat)
-        rsync = median_time(lambda: sh("rsync", "-r", "--size-only", f"{cache}/", str(copy)),
-                            args.repeat)
+        rsync = median_time(
+            lambda: sh("rsync", "-r", "--size-only", f"{cache}/", str(copy)), args.repeat
+        )
     total = args.episodes * args.size / 1e6
-    report(f"push: {args.episodes} episodes, {total:.0f} MB, median of {args.repeat}", [
-        ("full push to an empty folder", full, "cp -r", cp),
-        ("no-op push", noop, "rsync -r --size-only", rsync),
-    ])
+    report(
+        f"push: {args.episodes} episodes, {total:.0f} MB, median of {args.repeat}",
+        [
+            ("full push to an empty folder", full, "cp -r", cp),
+            ("no-op push", noop, "rsync -r --size-only", rsync),
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Start-up benchmark: ``podsync --help`` against ``python -c pass``.
 
-    python bench/startup.py [--repeat R] [--smoke]
+python bench/startup.py [--repeat R] [--smoke]
 """
 
 from __future__ import annotations

@@ -32,8 +32,9 @@ class Podcast:
     def url(self) -> str:
         return self.server.url(f"{self.slug}/feed.xml")
 
-    def add_episode(self, title: str, published: float, seconds: float = 0.5,
-                    body: bytes | None = None) -> SampleEpisode:
+    def add_episode(
+        self, title: str, published: float, seconds: float = 0.5, body: bytes | None = None
+    ) -> SampleEpisode:
         number = len(self.episodes) + 1
         path = f"{self.slug}/{number}.mp3"
         data = body if body is not None else silent_mp3(seconds)
@@ -44,9 +45,11 @@ class Podcast:
         return episode
 
     def publish(self) -> None:
-        self.server.add(f"{self.slug}/feed.xml",
-                        rss(self.title, self.episodes, self.server.base_url),
-                        "application/rss+xml")
+        self.server.add(
+            f"{self.slug}/feed.xml",
+            rss(self.title, self.episodes, self.server.base_url),
+            "application/rss+xml",
+        )
 
 
 @pytest.fixture
@@ -89,23 +92,31 @@ class Run:
 
     home: Path
 
-    def __call__(self, *args: str, timeout: float = 60, check: int | None = 0,
-                 **kwargs: object) -> subprocess.CompletedProcess[str]:
+    def __call__(
+        self, *args: str, timeout: float = 60, check: int | None = 0, **kwargs: object
+    ) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, "PODSYNC_HOME": str(self.home)}
-        result = subprocess.run([PODSYNC or sys.executable, *([] if PODSYNC else ["-m", "podsync"]),
-                                 *args], env=env, capture_output=True, text=True,
-                                timeout=timeout, **kwargs)
+        result = subprocess.run(
+            [PODSYNC or sys.executable, *([] if PODSYNC else ["-m", "podsync"]), *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            **kwargs,
+        )
         if check is not None:
             assert result.returncode == check, (
                 f"podsync {' '.join(args)} exited {result.returncode}, expected {check}\n"
-                f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}")
+                f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+            )
         return result
 
     def popen(self, *args: str) -> subprocess.Popen[str]:
         env = {**os.environ, "PODSYNC_HOME": str(self.home)}
         command = [PODSYNC] if PODSYNC else [sys.executable, "-m", "podsync"]
-        return subprocess.Popen([*command, *args], env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(
+            [*command, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
 
 
 @pytest.fixture
@@ -115,5 +126,8 @@ def podsync(home: Path) -> Run:
 
 def media_files(root: Path) -> list[str]:
     """Relative paths of the episode files under ``root`` (podsync's own folder left out)."""
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*")
-                  if p.is_file() and ".podsync" not in p.parts)
+    return sorted(
+        str(p.relative_to(root))
+        for p in root.rglob("*")
+        if p.is_file() and ".podsync" not in p.parts
+    )

@@ -52,15 +52,15 @@ def test_push_with_no_device_registered(podsync) -> None:
 
 
 def test_device_add_on_a_missing_folder(podsync, tmp_path: Path) -> None:
-    err = one_line_error(podsync("device", "add", str(tmp_path / "nope"), "--name", "x",
-                                 check=1).stderr)
+    err = one_line_error(
+        podsync("device", "add", str(tmp_path / "nope"), "--name", "x", check=1).stderr
+    )
     assert "is not a folder" in err
 
 
 def test_device_add_twice(podsync, player: Path) -> None:
     podsync("device", "add", str(player), "--name", "stick")
-    err = one_line_error(podsync("device", "add", str(player), "--name", "other",
-                                 check=1).stderr)
+    err = one_line_error(podsync("device", "add", str(player), "--name", "other", check=1).stderr)
     assert "already registered as 'stick'" in err
 
 
@@ -72,16 +72,21 @@ def test_unreachable_feed(podsync, home: Path) -> None:
 
 
 def test_html_instead_of_a_feed(podsync, server) -> None:
-    url = server.add("page.html", b"<!DOCTYPE html><html><body>Hello</body></html>",
-                     "text/html; charset=utf-8")
+    url = server.add(
+        "page.html", b"<!DOCTYPE html><html><body>Hello</body></html>", "text/html; charset=utf-8"
+    )
     err = one_line_error(podsync("subscribe", url, check=1).stderr)
     assert "not a podcast feed: the server sent a web page" in err
 
 
 def test_feed_without_audio(podsync, server) -> None:
-    url = server.add("blog.xml", b'<?xml version="1.0"?><rss version="2.0"><channel>'
-                     b"<title>Blog</title><item><title>Post</title><link>http://x/1</link>"
-                     b"</item></channel></rss>", "application/rss+xml")
+    url = server.add(
+        "blog.xml",
+        b'<?xml version="1.0"?><rss version="2.0"><channel>'
+        b"<title>Blog</title><item><title>Post</title><link>http://x/1</link>"
+        b"</item></channel></rss>",
+        "application/rss+xml",
+    )
     err = one_line_error(podsync("subscribe", url, check=1).stderr)
     assert "no audio episodes in this feed" in err
 
@@ -99,8 +104,9 @@ def test_one_bad_url_does_not_stop_the_others(podsync, make_podcast) -> None:
 
 
 @pytest.mark.parametrize("breakage", ["html", "404", "500", "garbage", "unreachable"])
-def test_broken_feed_does_not_stop_the_others(podsync, make_podcast, server, home: Path,
-                                              player: Path, breakage: str) -> None:
+def test_broken_feed_does_not_stop_the_others(
+    podsync, make_podcast, server, home: Path, player: Path, breakage: str
+) -> None:
     good = make_podcast("good", "Good", 2)
     bad = make_podcast("bad", "Bad", 2)
     podsync("subscribe", good.url, bad.url)

@@ -13,7 +13,11 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 @pytest.mark.parametrize("script", ["push.py", "startup.py"])
 def test_benchmark_smoke_run(script: str) -> None:
-    result = subprocess.run([sys.executable, str(BENCH / script), "--smoke"],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, str(BENCH / script), "--smoke"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "ratio" in result.stdout

@@ -27,14 +27,17 @@ def test_file_overrides_defaults(tmp_path: Path) -> None:
     assert config.get("fetch", "download_workers") == SETTINGS["fetch"]["download_workers"].default
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("[nope]\n", "line 1: unknown section [nope]"),
-    ("[fetch]\n\ntimeout = 0\n", "line 3: fetch.timeout must be at least 1"),
-    ("[fetch]\ntimeout = true\n", "line 2: fetch.timeout must be a whole number"),
-    ('[push]\nfolder = 3\n', "line 2: push.folder must be a str"),
-    ("fetch = 3\n", "line 1: fetch must be a [table]"),
-    ("[fetch\n", "Expected ']'"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[nope]\n", "line 1: unknown section [nope]"),
+        ("[fetch]\n\ntimeout = 0\n", "line 3: fetch.timeout must be at least 1"),
+        ("[fetch]\ntimeout = true\n", "line 2: fetch.timeout must be a whole number"),
+        ("[push]\nfolder = 3\n", "line 2: push.folder must be a str"),
+        ("fetch = 3\n", "line 1: fetch must be a [table]"),
+        ("[fetch\n", "Expected ']'"),
+    ],
+)
 def test_invalid_settings_name_the_line(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "c.toml"
     path.write_text(text)

@@ -14,8 +14,9 @@ def db_dump(home: Path) -> list[str]:
         return list(db.iterdump())
 
 
-def test_subscribe_fetch_push_keeps_newest_n(podsync, make_podcast, player: Path,
-                                            home: Path) -> None:
+def test_subscribe_fetch_push_keeps_newest_n(
+    podsync, make_podcast, player: Path, home: Path
+) -> None:
     science = make_podcast("science", "Science Hour", 7)
     talk = make_podcast("talk", "Small Talk", 3)
 
@@ -33,11 +34,13 @@ def test_subscribe_fetch_push_keeps_newest_n(podsync, make_podcast, player: Path
     assert len(files) == 8
     science_files = [f for f in files if f.startswith("Podcasts/Science Hour/")]
     assert sorted(Path(f).stem.split(" ", 1)[1] for f in science_files) == sorted(
-        f"Science Hour episode {n}" for n in range(3, 8))
+        f"Science Hour episode {n}" for n in range(3, 8)
+    )
     assert len([f for f in files if f.startswith("Podcasts/Small Talk/")]) == 3
     for f in files:  # byte-identical to what the server published
         assert (player / f).read_bytes() == science.server.resources[
-            "/" + _episode_for(f, science, talk).path].body
+            "/" + _episode_for(f, science, talk).path
+        ].body
 
     # A second push has nothing to do and says so.
     out = podsync("push").stdout
@@ -80,8 +83,7 @@ def test_keep_is_configurable(podsync, make_podcast, player: Path, home: Path) -
     assert "Downloaded 2 episodes" in podsync("fetch").stdout
     podsync("device", "add", str(player), "--name", "p")
     podsync("push")
-    assert [Path(f).stem[11:] for f in media_files(player)] == ["News episode 5",
-                                                               "News episode 6"]
+    assert [Path(f).stem[11:] for f in media_files(player)] == ["News episode 5", "News episode 6"]
 
 
 def test_user_files_on_the_player_are_never_touched(podsync, make_podcast, player: Path) -> None:
@@ -94,8 +96,12 @@ def test_user_files_on_the_player_are_never_touched(podsync, make_podcast, playe
     own.parent.mkdir()
     own.write_bytes(b"my song")
     first = podcast.episodes[0]
-    clash = player / "Podcasts" / "News" / (
-        time.strftime("%Y-%m-%d", time.gmtime(first.published)) + f" {first.title}.mp3")
+    clash = (
+        player
+        / "Podcasts"
+        / "News"
+        / (time.strftime("%Y-%m-%d", time.gmtime(first.published)) + f" {first.title}.mp3")
+    )
     clash.parent.mkdir(parents=True)
     clash.write_bytes(b"user's file")
 
@@ -103,7 +109,8 @@ def test_user_files_on_the_player_are_never_touched(podsync, make_podcast, playe
     assert own.read_bytes() == b"my song"
     assert clash.read_bytes() == b"user's file"
     assert (clash.parent / f"{clash.stem} (2).mp3").read_bytes() == podcast.server.resources[
-        "/" + first.path].body
+        "/" + first.path
+    ].body
 
     # Even when every episode falls out of the filters, only podsync's own files go.
     for n in range(5):
@@ -115,8 +122,7 @@ def test_user_files_on_the_player_are_never_touched(podsync, make_podcast, playe
     assert not (clash.parent / f"{clash.stem} (2).mp3").exists()
 
 
-def test_episode_deleted_on_player_is_not_copied_again(podsync, make_podcast,
-                                                       player: Path) -> None:
+def test_episode_deleted_on_player_is_not_copied_again(podsync, make_podcast, player: Path) -> None:
     podcast = make_podcast("news", "News", 2)
     podsync("subscribe", podcast.url)
     podsync("fetch")

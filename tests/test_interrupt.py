@@ -22,7 +22,7 @@ def trickle(body: bytes, chunk: int = 2048, pause: float = 0.05):
         handler.end_headers()
         try:
             for start in range(0, len(body), chunk):
-                handler.wfile.write(body[start:start + chunk])
+                handler.wfile.write(body[start : start + chunk])
                 handler.wfile.flush()
                 time.sleep(pause)
         except OSError:
@@ -39,8 +39,9 @@ def wait_for(predicate, timeout: float = 20.0) -> None:
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-def test_interrupted_fetch_leaves_no_partial_file_and_resumes(podsync, server, make_podcast,
-                                                             home: Path, signum: int) -> None:
+def test_interrupted_fetch_leaves_no_partial_file_and_resumes(
+    podsync, server, make_podcast, home: Path, signum: int
+) -> None:
     podcast = make_podcast("slow", "Slow", 0)
     body = silent_mp3(30)  # about 480 kB, trickled at about 40 kB/s
     episode = podcast.add_episode("Long one", time.time() - 60, body=body)
@@ -59,8 +60,10 @@ def test_interrupted_fetch_leaves_no_partial_file_and_resumes(podsync, server, m
     assert 0 < partial < len(body)
     with sqlite3.connect(home / "state" / "state.db") as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert db.execute("SELECT COUNT(*) FROM episodes WHERE cache_path IS NOT NULL"
-                          ).fetchone()[0] == 0
+        assert (
+            db.execute("SELECT COUNT(*) FROM episodes WHERE cache_path IS NOT NULL").fetchone()[0]
+            == 0
+        )
 
     # The next fetch resumes with a Range request and ends byte-identical.
     del server.faults["/" + episode.path]

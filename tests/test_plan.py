@@ -25,8 +25,12 @@ DELETE = [NotWanted()]
 
 
 def test_copies_newest_n_per_podcast_newest_first() -> None:
-    source = [item("a1", "A", 1 * DAY), item("a2", "A", 2 * DAY), item("a3", "A", 3 * DAY),
-              item("b1", "B", 1.5 * DAY)]
+    source = [
+        item("a1", "A", 1 * DAY),
+        item("a2", "A", 2 * DAY),
+        item("a3", "A", 3 * DAY),
+        item("b1", "B", 1.5 * DAY),
+    ]
     plan = make_plan(source, [], COPY, DELETE, PlanState())
     assert keys(plan.copies) == ["a3", "a2", "b1"]
     assert plan.deletes == ()
@@ -47,7 +51,8 @@ def test_new_episode_pushes_out_the_oldest() -> None:
     plan = make_plan(source, target, COPY, DELETE, PlanState())
     assert keys(plan.copies) == ["a3"]
     assert [(i.location, reason) for i, reason in plan.deletes] == [
-        ("dev/a1.mp3", "no longer among the episodes to keep")]
+        ("dev/a1.mp3", "no longer among the episodes to keep")
+    ]
     assert plan.kept == 1
 
 
@@ -72,10 +77,17 @@ def test_no_delete_filters_means_no_deletes() -> None:
 
 
 def test_plan_describe_lists_every_action() -> None:
-    plan = make_plan([item("a2", published=2)], [item("a1", published=1, where="dev")],
-                     [NewestPerPodcast(1)], DELETE, PlanState())
+    plan = make_plan(
+        [item("a2", published=2)],
+        [item("a1", published=1, where="dev")],
+        [NewestPerPodcast(1)],
+        DELETE,
+        PlanState(),
+    )
     assert plan.describe("cache", "stick") == [
-        "delete  dev/a1.mp3  (no longer among the episodes to keep)", "copy    A — title a2"]
+        "delete  dev/a1.mp3  (no longer among the episodes to keep)",
+        "copy    A — title a2",
+    ]
 
 
 def keyed_item(key: str, published: float) -> MediaItem:
@@ -85,11 +97,17 @@ def keyed_item(key: str, published: float) -> MediaItem:
 
 items_strategy = st.lists(
     st.builds(keyed_item, st.text("abcdef", min_size=1, max_size=3), st.floats(0, 100)),
-    max_size=25, unique_by=lambda i: i.key)
+    max_size=25,
+    unique_by=lambda i: i.key,
+)
 
 
-@given(items_strategy, items_strategy, st.integers(1, 5),
-       st.sets(st.text("abcdef", min_size=1, max_size=3)))
+@given(
+    items_strategy,
+    items_strategy,
+    st.integers(1, 5),
+    st.sets(st.text("abcdef", min_size=1, max_size=3)),
+)
 def test_properties(source, target_src, keep, done) -> None:
     target = [item(i.key, i.podcast, i.published, "dev") for i in target_src]
     copy_filters = [NotDone(), NewestPerPodcast(keep)]
@@ -102,7 +120,8 @@ def test_properties(source, target_src, keep, done) -> None:
     # Executing the plan, then planning again, gives an empty plan.
     doomed = {i.key for i, _ in plan.deletes}
     after = [i for i in target if i.key not in doomed] + [
-        item(i.key, i.podcast, i.published, "dev") for i in plan.copies]
+        item(i.key, i.podcast, i.published, "dev") for i in plan.copies
+    ]
     again = make_plan(source, after, copy_filters, DELETE, PlanState(done=done))
     assert again.empty
     # No podcast ends up with more than ``keep`` episodes.

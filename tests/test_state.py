@@ -59,8 +59,9 @@ def test_failed_migration_leaves_the_old_version(tmp_path: Path, monkeypatch) ->
 
     path = tmp_path / "s.db"
     State(path).close()
-    monkeypatch.setattr(state_module, "MIGRATIONS",
-                        (*state_module.MIGRATIONS, "CREATE TABLE x (a); SELECT broken("))
+    monkeypatch.setattr(
+        state_module, "MIGRATIONS", (*state_module.MIGRATIONS, "CREATE TABLE x (a); SELECT broken(")
+    )
     monkeypatch.setattr(state_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     with pytest.raises(StateError):
         State(path)

@@ -37,9 +37,9 @@ class FolderStore(MediaStore):
         data = (self.root / item.location).read_bytes()
         with open(dest, "wb") as out:
             for start in range(0, len(data), 1024):
-                out.write(data[start:start + 1024])
+                out.write(data[start : start + 1024])
                 out.flush()
-                transfer.advance(len(data[start:start + 1024]))
+                transfer.advance(len(data[start : start + 1024]))
                 time.sleep(self.delay)
 
 
@@ -82,8 +82,11 @@ def test_delete_tasks_run_on_their_own_pool() -> None:
     seen = []
     with TaskManager(copy_workers=1, delete_workers=2) as tasks:
         for n in range(4):
-            tasks.add_delete(f"delete:{n}", str(n),
-                             lambda t, n=n: seen.append(threading.current_thread().name) or 0)
+            tasks.add_delete(
+                f"delete:{n}",
+                str(n),
+                lambda t, n=n: seen.append(threading.current_thread().name) or 0,
+            )
         tasks.wait()
     assert len(seen) == 4 and all(name.startswith("delete-") for name in seen)
     assert all(t.state == TaskState.DONE for t in tasks.results)
@@ -137,9 +140,14 @@ def test_sync_a_failing_step_fails_only_its_copy(tmp_path: Path) -> None:
             return item
 
     with TaskManager(copy_workers=2) as tasks:
-        manager = SyncManager(source, DeviceStore(device, "Podcasts", Manifest(device)),
-                              [NewestPerPodcast(10)], [NotWanted()], pre_steps=[Picky()],
-                              tasks=tasks)
+        manager = SyncManager(
+            source,
+            DeviceStore(device, "Podcasts", Manifest(device)),
+            [NewestPerPodcast(10)],
+            [NotWanted()],
+            pre_steps=[Picky()],
+            tasks=tasks,
+        )
         result = manager.execute(manager.plan(PlanState()))
     assert [(t.id, t.error) for t in result.failed] == [("copy:k2", "bad tag")]
     assert len(result.copied) == 3
@@ -164,13 +172,22 @@ def test_deletes_run_before_copies(tmp_path: Path) -> None:
             return super().remove(item)
 
     with TaskManager() as tasks:
-        first = SyncManager(FolderStore(source.root, source.items[:2]),
-                            Recording(device, "P", Manifest(device)), [NewestPerPodcast(2)],
-                            [NotWanted()], tasks=tasks)
+        first = SyncManager(
+            FolderStore(source.root, source.items[:2]),
+            Recording(device, "P", Manifest(device)),
+            [NewestPerPodcast(2)],
+            [NotWanted()],
+            tasks=tasks,
+        )
         first.execute(first.plan(PlanState()))
         order.clear()
-        second = SyncManager(source, Recording(device, "P", Manifest.load(device)),
-                             [NewestPerPodcast(2)], [NotWanted()], tasks=tasks)
+        second = SyncManager(
+            source,
+            Recording(device, "P", Manifest.load(device)),
+            [NewestPerPodcast(2)],
+            [NotWanted()],
+            tasks=tasks,
+        )
         plan = second.plan(PlanState())
         assert len(plan.copies) == 1 and len(plan.deletes) == 1
         second.execute(plan)

@@ -45,8 +45,9 @@ class DeviceStore(MediaStore):
                 except FileNotFoundError:
                     self.missing[path] = e.key
                     continue
-                self._listing.append(MediaItem(e.key, e.podcast, e.title, e.published, path,
-                                               size, e.ext))
+                self._listing.append(
+                    MediaItem(e.key, e.podcast, e.title, e.published, path, size, e.ext)
+                )
         return list(self._listing)
 
     def clean_stale(self) -> int:
