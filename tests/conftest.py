@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -16,7 +15,9 @@ import pytest
 from podsync.loopback import FeedServer, SampleEpisode, rss, silent_mp3
 
 DAY = 86400.0
-PODSYNC = shutil.which("podsync") or ""
+_BESIDE = Path(sys.executable).with_name("podsync")
+COMMAND = [str(_BESIDE)] if _BESIDE.exists() else [sys.executable, "-m", "podsync"]
+"""The podsync under test: the one installed beside this Python."""
 
 
 @dataclass
@@ -97,7 +98,7 @@ class Run:
     ) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, "PODSYNC_HOME": str(self.home)}
         result = subprocess.run(
-            [PODSYNC or sys.executable, *([] if PODSYNC else ["-m", "podsync"]), *args],
+            [*COMMAND, *args],
             env=env,
             capture_output=True,
             text=True,
@@ -113,9 +114,8 @@ class Run:
 
     def popen(self, *args: str) -> subprocess.Popen[str]:
         env = {**os.environ, "PODSYNC_HOME": str(self.home)}
-        command = [PODSYNC] if PODSYNC else [sys.executable, "-m", "podsync"]
         return subprocess.Popen(
-            [*command, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            [*COMMAND, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
 
 
