@@ -110,8 +110,16 @@ def run_demo(directory: Path | None = None) -> int:
     for path in sorted(player.rglob("*")):
         if path.is_file() and ".podsync" not in path.parts:
             print(f"  {path.relative_to(player)}  ({path.stat().st_size // 1024} kB)")
-    print(f"\nTry it yourself: PODSYNC_HOME={root / 'home'} podsync list")
+    print(f"\nTry it yourself: PODSYNC_HOME={root / 'home'} {_command()} list")
     ok = fetch_report.ok and push_report.ok
     if not ok:
         print("The demo did not complete cleanly; see the messages above.", file=sys.stderr)
     return EXIT_OK if ok else EXIT_FAILED
+
+
+def _command() -> str:
+    """How the user ran podsync: plain ``podsync`` when that is on the PATH."""
+    found = shutil.which("podsync")
+    if found and Path(found).resolve() == Path(sys.argv[0]).resolve():
+        return "podsync"
+    return sys.argv[0] if Path(sys.argv[0]).name == "podsync" else "podsync"
