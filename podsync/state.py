@@ -68,6 +68,13 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (device_id, path)
     );
     """,
+    """
+    ALTER TABLE episodes ADD COLUMN played_at REAL;
+    ALTER TABLE devices ADD COLUMN fs_uuid TEXT;
+    ALTER TABLE devices ADD COLUMN fs_label TEXT;
+    ALTER TABLE devices ADD COLUMN serial TEXT;
+    ALTER TABLE devices ADD COLUMN scrobbler_offset INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -326,6 +333,20 @@ class State:
                 "UPDATE episodes SET cache_path = ?, cache_size = ?, cached_at = ? WHERE key = ?",
                 (path, size, time.time() if path else None, key),
             )
+
+    def mark_played(self, keys: Iterable[str], when: float | None = None) -> int:
+        """Mark episodes as listened to; return how many were not already."""
+        stamp = time.time() if when is None else when
+        with self._transaction() as db:
+            before = db.total_changes
+            db.executemany(
+                "UPDATE episodes SET played_at = ? WHERE key = ? AND played_at IS NULL",
+                [(stamp, key) for key in keys],
+            )
+            return db.total_changes - before
+
+    def played_keys(self) -> set[str]:
+        return {r[0] for r in self._rows("SELECT key FROM episodes WHERE played_at IS NOT NULL")}
 
     def counts(self) -> dict[int, tuple[int, int]]:
         """Episodes known and cached, per podcast id."""

@@ -69,3 +69,23 @@ def test_failed_migration_leaves_the_old_version(tmp_path: Path, monkeypatch) ->
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert db.execute("SELECT name FROM sqlite_master WHERE name = 'x'").fetchall() == []
     db.close()
+
+
+def test_version_1_database_is_migrated_in_place(tmp_path: Path) -> None:
+    from podsync.state import MIGRATIONS
+
+    path = tmp_path / "s.db"
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+    db.execute("INSERT INTO podcasts (url, title, added_at) VALUES ('http://h/f', 'Pod', 0)")
+    db.commit()
+    db.close()
+    with State(path) as state:
+        podcast = state.podcasts()[0]
+        state.upsert_entries(podcast, [entry("a")])
+        key = state.episodes()[0].key
+        assert state.mark_played([key, key]) == 1
+        assert state.played_keys() == {key}
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    db.close()
