@@ -8,12 +8,13 @@ file and line, so a typo never passes silently.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from podsync.errors import ConfigError
+from podsync.sizes import Budget, parse_size
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,18 @@ class Setting:
     default: Any
     help: str
     minimum: int | None = None
+    check: Callable[[Any], object] | None = None
+    """Raises ValueError with a message when a value of the right type is still wrong."""
+
+
+def _template(text: str) -> None:
+    from podsync.names import check_template
+
+    check_template(text)
+
+
+DEVICE_SECTIONS = ("push", "filters", "names", "playlists", "tags")
+"""Sections a ``[devices.NAME.SECTION]`` table may override for one player."""
 
 
 SETTINGS: dict[str, dict[str, Setting]] = {
@@ -35,10 +48,45 @@ SETTINGS: dict[str, dict[str, Setting]] = {
     "push": {
         "copy_workers": Setting(int, 1, "files copied to a player in parallel", minimum=1),
         "delete_workers": Setting(int, 2, "files deleted from a player in parallel", minimum=1),
-        "folder": Setting(str, "Podcasts", "folder on the player that holds the episodes"),
+        "folder": Setting(str, "Podcasts", "folder on new players that holds the episodes"),
+        "reserve": Setting(str, "16 MB", "free space always left on a player", check=parse_size),
     },
     "filters": {
         "keep": Setting(int, 5, "newest episodes kept per podcast", minimum=1),
+        "max_age_days": Setting(int, 0, "skip episodes older than this (0: no limit)", minimum=0),
+        "include": Setting(list, [], "only podcasts whose title matches one of these globs"),
+        "exclude": Setting(list, [], "never podcasts whose title matches one of these globs"),
+        "skip_played": Setting(bool, True, "do not copy episodes already played"),
+        "budget": Setting(
+            str,
+            "",
+            'space podsync may fill: "8 GB", or "10% free" to keep '
+            "that share of the player free (empty: no limit)",
+            check=Budget.parse,
+        ),
+        "delete_played": Setting(bool, True, "delete episodes once played"),
+        "delete_unwanted": Setting(bool, True, "delete episodes the copy filters no longer select"),
+        "delete_uncached": Setting(bool, False, "delete episodes that left the local cache"),
+    },
+    "names": {
+        "template": Setting(
+            str,
+            "{podcast}/{date} {title}.{ext}",
+            "file names on the player; fields: podcast, title, date, author, "
+            "ext; each / starts a folder",
+            check=_template,
+        ),
+        "max_length": Setting(int, 120, "longest file or folder name on the player", minimum=16),
+    },
+    "playlists": {
+        "enabled": Setting(bool, True, "write an m3u8 playlist per podcast and one of all"),
+    },
+    "tags": {
+        "enabled": Setting(
+            bool,
+            True,
+            "tag copies on the player (album = podcast, title, artist, date, genre Podcast)",
+        ),
     },
 }
 
@@ -49,9 +97,17 @@ class Config:
 
     values: Mapping[str, Mapping[str, Any]]
     path: Path | None = None
+    devices: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
+    """Per-player overrides: device name → section → key → value."""
 
     def get(self, section: str, key: str) -> Any:
         return self.values[section][key]
+
+    def for_device(self, name: str) -> Config:
+        """The settings for one player: these, with its ``[devices.NAME.*]`` overrides."""
+        overrides = self.devices.get(name, {})
+        values = {s: {**keys, **overrides.get(s, {})} for s, keys in self.values.items()}
+        return Config(values, self.path)
 
     @classmethod
     def defaults(cls) -> Config:
@@ -72,26 +128,46 @@ class Config:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: {exc}") from None
-        return cls(_merge(data, text, path), path)
+        devices = data.pop("devices", {})
+        if not isinstance(devices, dict):
+            raise ConfigError(_where(path, text, "devices", "devices must be a [table]"))
+        values = {s: dict(v) for s, v in Config.defaults().values.items()}
+        _merge(values, data, SETTINGS, text, path, "")
+        overrides: dict[str, dict[str, dict[str, Any]]] = {}
+        for name, sections in devices.items():
+            if not isinstance(sections, dict):
+                raise ConfigError(_where(path, text, name, f"devices.{name} must be a [table]"))
+            allowed = {s: SETTINGS[s] for s in DEVICE_SECTIONS}
+            overrides[name] = {}
+            _merge(overrides[name], sections, allowed, text, path, f"devices.{name}.")
+        return cls(values, path, overrides)
 
 
-def _merge(data: Mapping[str, Any], text: str, path: Path) -> dict[str, dict[str, Any]]:
-    values = {s: dict(v) for s, v in Config.defaults().values.items()}
+def _merge(
+    values: dict[str, dict[str, Any]],
+    data: Mapping[str, Any],
+    allowed: Mapping[str, Mapping[str, Setting]],
+    text: str,
+    path: Path,
+    prefix: str,
+) -> None:
+    """Check ``data`` against ``allowed`` and write its values into ``values``."""
     for section, table in data.items():
-        if section not in SETTINGS:
-            raise ConfigError(_where(path, text, section, f"unknown section [{section}]"))
+        if section not in allowed:
+            raise ConfigError(_where(path, text, section, f"unknown section [{prefix}{section}]"))
         if not isinstance(table, dict):
-            raise ConfigError(_where(path, text, section, f"{section} must be a [table]"))
+            raise ConfigError(_where(path, text, section, f"{prefix}{section} must be a [table]"))
         for key, value in table.items():
-            setting = SETTINGS[section].get(key)
+            setting = allowed[section].get(key)
             if setting is None:
-                raise ConfigError(_where(path, text, key, f"unknown setting {section}.{key}"))
-            values[section][key] = _check(setting, section, key, value, path, text)
-    return values
+                raise ConfigError(
+                    _where(path, text, key, f"unknown setting {prefix}{section}.{key}")
+                )
+            name = f"{prefix}{section}.{key}"
+            values.setdefault(section, {})[key] = _check(setting, name, key, value, path, text)
 
 
-def _check(setting: Setting, section: str, key: str, value: Any, path: Path, text: str) -> Any:
-    name = f"{section}.{key}"
+def _check(setting: Setting, name: str, key: str, value: Any, path: Path, text: str) -> Any:
     if setting.type is int and (isinstance(value, bool) or not isinstance(value, int)):
         raise ConfigError(_where(path, text, key, f"{name} must be a whole number, not {value!r}"))
     if not isinstance(value, setting.type):
@@ -99,6 +175,13 @@ def _check(setting: Setting, section: str, key: str, value: Any, path: Path, tex
         raise ConfigError(_where(path, text, key, f"{name} must be a {kind}, not {value!r}"))
     if setting.minimum is not None and value < setting.minimum:
         raise ConfigError(_where(path, text, key, f"{name} must be at least {setting.minimum}"))
+    if setting.type is list and not all(isinstance(v, str) for v in value):
+        raise ConfigError(_where(path, text, key, f"{name} must be a list of strings"))
+    if setting.check is not None:
+        try:
+            setting.check(value)
+        except ValueError as exc:
+            raise ConfigError(_where(path, text, key, f"{name}: {exc}")) from None
     return value
 
 

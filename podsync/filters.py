@@ -4,17 +4,32 @@ A copy filter narrows the candidate episodes to those the target should
 hold; a delete filter names the target's episodes to remove, with a reason.
 Both see only listings and the plan state, never the file system, so they
 are tested as plain functions.  To add one, implement ``select`` and add it
-to the list the command builds (see docs/architecture.md).
+to the lists that :mod:`podsync.push` or :mod:`podsync.fetch` build (see
+docs/architecture.md).
 """
 
 from __future__ import annotations
 
+import fnmatch
 from collections import defaultdict
 from collections.abc import Iterable, Sequence, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from podsync.model import MediaItem
+from podsync.sizes import Budget
+
+DAY = 86400
+
+
+@dataclass(frozen=True)
+class Space:
+    """A target's space, for fitting copies into it."""
+
+    total: int
+    free: int
+    reserve: int = 0
+    budget: Budget = field(default_factory=Budget)
 
 
 @dataclass(frozen=True)
@@ -24,6 +39,21 @@ class PlanState:
     now: float = 0.0
     done: Set[str] = frozenset()
     """Episodes finished on the target: never copied to it again."""
+    played: Set[str] = frozenset()
+    """Episodes the user has listened to, on any player."""
+    space: Space | None = None
+    """The target's space; None where it does not matter (the cache)."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the delete filters look at: the target's items and the copy filters' verdict."""
+
+    held: Sequence[MediaItem]
+    offered: Set[str]
+    """Keys the source still offers."""
+    wanted: Set[str]
+    """Keys the copy filters selected."""
 
 
 class CopyFilter(Protocol):
@@ -33,10 +63,8 @@ class CopyFilter(Protocol):
 
 
 class DeleteFilter(Protocol):
-    def select(
-        self, held: Sequence[MediaItem], wanted: Set[str], state: PlanState
-    ) -> Iterable[tuple[MediaItem, str]]:
-        """The items of ``held`` to delete, each with a reason."""
+    def select(self, selection: Selection, state: PlanState) -> Iterable[tuple[MediaItem, str]]:
+        """The held items to delete, each with a reason."""
         ...
 
 
@@ -44,12 +72,53 @@ def newest_first(items: Iterable[MediaItem]) -> list[MediaItem]:
     return sorted(items, key=lambda i: (-i.published, i.podcast, i.title, i.key))
 
 
+# Copy filters
+
+
 @dataclass(frozen=True)
 class NotDone:
-    """Drop episodes already finished on the target."""
+    """Drop episodes already finished on the target (the user deleted them there)."""
 
     def select(self, items: Sequence[MediaItem], state: PlanState) -> list[MediaItem]:
         return [i for i in items if i.key not in state.done]
+
+
+@dataclass(frozen=True)
+class NotPlayed:
+    """Drop episodes the user has played."""
+
+    def select(self, items: Sequence[MediaItem], state: PlanState) -> list[MediaItem]:
+        return [i for i in items if i.key not in state.played]
+
+
+@dataclass(frozen=True)
+class Podcasts:
+    """Keep podcasts whose title matches an ``include`` glob (all if none) and no ``exclude``."""
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    def select(self, items: Sequence[MediaItem], state: PlanState) -> list[MediaItem]:
+        return [i for i in items if self.allows(i.podcast)]
+
+    def allows(self, podcast: str) -> bool:
+        title = podcast.casefold()
+
+        def matches(patterns: tuple[str, ...]) -> bool:
+            return any(fnmatch.fnmatchcase(title, p.casefold()) for p in patterns)
+
+        return (not self.include or matches(self.include)) and not matches(self.exclude)
+
+
+@dataclass(frozen=True)
+class MaxAge:
+    """Drop episodes published more than ``days`` ago (undated ones stay)."""
+
+    days: int
+
+    def select(self, items: Sequence[MediaItem], state: PlanState) -> list[MediaItem]:
+        oldest = state.now - self.days * DAY
+        return [i for i in items if i.published <= 0 or i.published >= oldest]
 
 
 @dataclass(frozen=True)
@@ -68,11 +137,34 @@ class NewestPerPodcast:
         return [i for i in items if i.key in keep]
 
 
+# Delete filters
+
+
+@dataclass(frozen=True)
+class Played:
+    """Delete what the user has listened to."""
+
+    def select(self, selection: Selection, state: PlanState) -> Iterable[tuple[MediaItem, str]]:
+        return [(i, "played") for i in selection.held if i.key in state.played]
+
+
 @dataclass(frozen=True)
 class NotWanted:
     """Delete what the copy filters no longer select."""
 
-    def select(
-        self, held: Sequence[MediaItem], wanted: Set[str], state: PlanState
-    ) -> Iterable[tuple[MediaItem, str]]:
-        return [(i, "no longer among the episodes to keep") for i in held if i.key not in wanted]
+    def select(self, selection: Selection, state: PlanState) -> Iterable[tuple[MediaItem, str]]:
+        return [
+            (i, "no longer among the episodes to keep")
+            for i in selection.held
+            if i.key not in selection.wanted
+        ]
+
+
+@dataclass(frozen=True)
+class Uncached:
+    """Delete what left the source (for a player: what is no longer in the cache)."""
+
+    def select(self, selection: Selection, state: PlanState) -> Iterable[tuple[MediaItem, str]]:
+        return [
+            (i, "no longer in the cache") for i in selection.held if i.key not in selection.offered
+        ]

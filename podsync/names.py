@@ -8,6 +8,7 @@ case.  The same rules keep cache names free of path traversal.
 from __future__ import annotations
 
 import re
+import string
 import time
 import unicodedata
 
@@ -49,11 +50,46 @@ def episode_date(published: float) -> str:
     return time.strftime("%Y-%m-%d", time.gmtime(published)) if published > 0 else "undated"
 
 
-def episode_path(item: MediaItem, max_units: int = MAX_NAME) -> tuple[str, str]:
-    """The folder and file name for ``item``: ``<podcast>``, ``<date> <title>.<ext>``."""
+DEFAULT_TEMPLATE = "{podcast}/{date} {title}.{ext}"
+FIELDS = ("podcast", "title", "date", "author", "ext")
+
+
+def check_template(template: str) -> None:
+    """Raise ValueError unless ``template`` is a usable name template."""
+    try:
+        used = {f for _, f, _, _ in string.Formatter().parse(template) if f is not None}
+    except ValueError as exc:
+        raise ValueError(f"bad template {template!r}: {exc}") from None
+    unknown = used - set(FIELDS)
+    if unknown:
+        raise ValueError(f"unknown field {{{sorted(unknown)[0]}}} (use {', '.join(FIELDS)})")
+    if not used & {"title", "date"}:
+        raise ValueError("a template needs {title} or {date}")
+    if template.startswith("/") or any(p.strip() in ("", ".", "..") for p in template.split("/")):
+        raise ValueError(f"bad template {template!r}: empty or relative folder names")
+
+
+def episode_path(
+    item: MediaItem, template: str = DEFAULT_TEMPLATE, max_units: int = MAX_NAME
+) -> tuple[str, ...]:
+    """The folders and file name for ``item``, each one a FAT-safe name.
+
+    Every ``/`` of the template starts a folder; a ``/`` inside a title does not.
+    """
     ext = re.sub(r"[^0-9a-z]", "", item.ext.lower())[:8] or "mp3"
-    stem = safe_name(f"{episode_date(item.published)} {item.title}", max_units - len(ext) - 1)
-    return safe_name(item.podcast, max_units, "podcast"), f"{stem}.{ext}"
+    fields = {
+        "podcast": item.podcast or "podcast",
+        "title": item.title,
+        "date": episode_date(item.published),
+        "author": item.author or "unknown",
+        "ext": ext,
+    }
+    *folders, last = template.split("/")
+    names = [safe_name(part.format(**fields), max_units, "podcast") for part in folders]
+    if last.endswith(".{ext}"):
+        stem = safe_name(last[: -len(".{ext}")].format(**fields), max_units - len(ext) - 1)
+        return (*names, f"{stem}.{ext}")
+    return (*names, safe_name(last.format(**fields), max_units))
 
 
 def with_counter(name: str, counter: int) -> str:

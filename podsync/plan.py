@@ -6,20 +6,25 @@ and the rules are tested directly.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 
-from podsync.filters import CopyFilter, DeleteFilter, PlanState, newest_first
+from podsync.filters import CopyFilter, DeleteFilter, PlanState, Selection, Space, newest_first
 from podsync.model import MediaItem
+from podsync.sizes import human_size
 
 
 @dataclass(frozen=True)
 class Plan:
-    """Deletes (target items, with reasons) then copies (source items, newest first)."""
+    """Deletes (target items, with reasons), then copies (source items, newest first).
+
+    ``unfit`` are copies the copy filters wanted that the target has no room for.
+    """
 
     copies: tuple[MediaItem, ...]
     deletes: tuple[tuple[MediaItem, str], ...]
     kept: int = 0
+    unfit: tuple[tuple[MediaItem, str], ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -33,8 +38,9 @@ class Plan:
         """Human-readable lines, one per action."""
         lines = [f"delete  {item.location}  ({reason})" for item, reason in self.deletes]
         lines += [f"copy    {item.label}" for item in self.copies]
-        if not lines:
-            lines.append(f"nothing to do: {target} is up to date with {source}")
+        lines += [f"no room {item.label}  ({reason})" for item, reason in self.unfit]
+        if not self.copies and not self.deletes:
+            lines.insert(0, f"nothing to do: {target} is up to date with {source}")
         return lines
 
 
@@ -49,7 +55,8 @@ def make_plan(
 
     The copy filters run over everything either side holds, so an episode the
     target still has competes fairly with the source's; the delete filters see
-    which keys the copy filters selected.
+    which keys the copy filters selected.  Copies then fill the room the
+    target has left after the deletes, newest first.
     """
     held = {item.key: item for item in target}
     offered = {item.key: item for item in source}
@@ -57,12 +64,34 @@ def make_plan(
     for copy_filter in copy_filters:
         candidates = copy_filter.select(candidates, state)
     wanted = {item.key for item in candidates}
+    selection = Selection(list(held.values()), offered.keys(), wanted)
     doomed: dict[str, tuple[MediaItem, str]] = {}
     for delete_filter in delete_filters:
-        for item, reason in delete_filter.select(list(held.values()), wanted, state):
+        for item, reason in delete_filter.select(selection, state):
             doomed.setdefault(item.location, (item, reason))
-    copies = [offered[k] for k in wanted if k in offered and k not in held]
     deletes = sorted(doomed.values(), key=lambda d: d[0].location)
     doomed_keys = {item.key for item, _ in deletes}
+    copies = newest_first(offered[k] for k in wanted if k in offered and k not in held)
+    unfit: list[tuple[MediaItem, str]] = []
+    if state.space is not None:
+        copies, unfit = _fit(copies, held.values(), doomed_keys, state.space)
     kept = sum(1 for k in held if k in wanted and k not in doomed_keys)
-    return Plan(tuple(newest_first(copies)), tuple(deletes), kept)
+    return Plan(tuple(copies), tuple(deletes), kept, tuple(unfit))
+
+
+def _fit(
+    copies: list[MediaItem], held: Iterable[MediaItem], doomed: Set[str], space: Space
+) -> tuple[list[MediaItem], list[tuple[MediaItem, str]]]:
+    """Split ``copies`` (in priority order) into those that fit and those that do not."""
+    freed = sum(i.size or 0 for i in held if i.key in doomed)
+    used = sum(i.size or 0 for i in held if i.key not in doomed)
+    room = space.budget.room(space.total, space.free + freed, used, space.reserve)
+    fits, unfit = [], []
+    for item in copies:
+        size = item.size or 0
+        if size <= room:
+            fits.append(item)
+            room -= size
+        else:
+            unfit.append((item, f"needs {human_size(size)}, {human_size(room)} left"))
+    return fits, unfit

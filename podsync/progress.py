@@ -8,15 +8,8 @@ import threading
 import time
 from typing import TextIO
 
+from podsync.sizes import human_size
 from podsync.tasks import Task, TaskState
-
-
-def human_size(n: float) -> str:
-    for unit in ("B", "kB", "MB", "GB"):
-        if abs(n) < 1000 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    raise AssertionError("unreachable")
 
 
 class Progress:

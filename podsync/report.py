@@ -6,8 +6,8 @@ import sys
 from typing import TextIO
 
 from podsync.fetch import FetchReport
-from podsync.progress import human_size
 from podsync.push import PushReport
+from podsync.sizes import human_size
 
 
 def _n(count: int, noun: str) -> str:

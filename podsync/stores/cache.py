@@ -62,7 +62,8 @@ class CacheStore(MediaStore):
         transfer: Transfer,
         finish: Finisher | None = None,
     ) -> MediaItem:
-        folder, name = episode_path(item)
+        *folders, name = episode_path(item)
+        folder = "/".join(folders)
         (self.root / folder).mkdir(parents=True, exist_ok=True)
         tmp = self.root / folder / f".{item.key}.part"
         with self._names:
