@@ -18,7 +18,7 @@ from podsync.filters import NewestPerPodcast, PlanState
 from podsync.httpclient import new_session
 from podsync.progress import Progress
 from podsync.state import Podcast
-from podsync.steps import PublishedMtime
+from podsync.steps.mtime import PublishedMtime
 from podsync.stores.cache import CacheStore
 from podsync.stores.feed import FeedStore, RefreshResult
 from podsync.sync import SyncManager, SyncResult

@@ -44,6 +44,8 @@ class Manifest:
         self.dir = root / MARKER_DIR
         self.files: dict[str, Entry] = {}
         self.done: set[str] = set()
+        self.others: set[str] = set()
+        """Other files podsync wrote, such as playlists."""
         self.problem: str | None = None
         self._lock = threading.Lock()
 
@@ -58,10 +60,11 @@ class Manifest:
             data = json.loads((self.dir / MANIFEST).read_text(encoding="utf-8"))
             self.files = {p: Entry(**e) for p, e in data["files"].items()}
             self.done = set(data.get("done", []))
+            self.others = set(data.get("others", []))
         except FileNotFoundError:
             pass
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            self.files, self.done = {}, set()
+            self.files, self.done, self.others = {}, set(), set()
             self.problem = f"the manifest on the player is unreadable ({exc}); podsync owns nothing"
         self._replay()
 
@@ -77,13 +80,18 @@ class Manifest:
                 if op["op"] == "add":
                     if (self.root / path).is_file():  # the rename happened
                         self.files[path] = Entry(**op["entry"])
+                elif op["op"] == "own":
+                    self.others.add(path)
+                elif op["op"] == "done":
+                    self.done.add(path)
                 else:
                     self.files.pop(path, None)
+                    self.others.discard(path)
             except (ValueError, KeyError, TypeError):
                 continue  # a line torn by the unplug
 
     def owns(self, path: str) -> bool:
-        return path in self.files
+        return path in self.files or path in self.others
 
     def intend_add(self, path: str, entry: Entry) -> None:
         """Record, before the rename, that ``path`` is about to become ours."""
@@ -96,8 +104,17 @@ class Manifest:
         self._journal({"op": "remove", "path": path})
         with self._lock:
             self.files.pop(path, None)
+            self.others.discard(path)
+
+    def own(self, path: str) -> None:
+        """Record, before writing it, that ``path`` (not an episode) is ours."""
+        self._journal({"op": "own", "path": path})
+        with self._lock:
+            self.others.add(path)
 
     def mark_done(self, key: str) -> None:
+        """Record that episode ``key`` is finished on this player."""
+        self._journal({"op": "done", "path": key})
         with self._lock:
             self.done.add(key)
 
@@ -119,6 +136,7 @@ class Manifest:
                 "format": FORMAT,
                 "files": {p: asdict(e) for p, e in sorted(self.files.items())},
                 "done": sorted(self.done),
+                "others": sorted(self.others),
             }
             self.dir.mkdir(exist_ok=True)
             write_atomically(

@@ -13,7 +13,7 @@ from podsync.manifest import Manifest
 from podsync.plan import Plan
 from podsync.progress import Progress
 from podsync.state import Device
-from podsync.steps import PublishedMtime
+from podsync.steps.mtime import PublishedMtime
 from podsync.stores.cache import CacheStore
 from podsync.stores.device import DeviceStore
 from podsync.sync import SyncManager, SyncResult

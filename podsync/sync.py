@@ -7,16 +7,20 @@ the target commits what changed.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from podsync.errors import SkipItem
 from podsync.filters import CopyFilter, DeleteFilter, PlanState
 from podsync.model import MediaItem
 from podsync.plan import Plan, make_plan
-from podsync.steps import PostStep, PreStep
+from podsync.steps import FinishStep, PostStep, PreStep
 from podsync.stores.base import MediaStore, Transfer
 from podsync.tasks import Task, TaskManager, TaskState
+
+NO_ROOM = "no room left on the target"
 
 
 @dataclass
@@ -36,6 +40,10 @@ class SyncResult:
     @property
     def deleted(self) -> list[Task]:
         return self._of("delete", TaskState.DONE)
+
+    @property
+    def no_room(self) -> list[Task]:
+        return [t for t in self.skipped if t.error == NO_ROOM]
 
     @property
     def failed(self) -> list[Task]:
@@ -64,7 +72,10 @@ class SyncManager:
     delete_filters: Sequence[DeleteFilter]
     pre_steps: Sequence[PreStep] = ()
     post_steps: Sequence[PostStep] = ()
+    finish_steps: Sequence[FinishStep] = ()
     tasks: TaskManager = field(default_factory=TaskManager)
+    full: bool = field(default=False, init=False)
+    """Set once the target ran out of space: the remaining copies are skipped."""
 
     def plan(self, state: PlanState) -> Plan:
         return make_plan(
@@ -83,12 +94,22 @@ class SyncManager:
                     f"copy:{item.key}", item.label, self._copier(item), item.size or 0
                 )
             self.tasks.wait()
+            for step in self.finish_steps:
+                name = type(step).__name__.lower()
+                self.tasks.run_now(f"finish:{name}", name, self._finisher(step))
         except BaseException:
             self.tasks.shutdown(cancel=True)
             raise
         finally:
             self.target.commit()
         return SyncResult(plan, self.tasks.results[first:])
+
+    def _finisher(self, step: FinishStep) -> Callable[[Transfer], int]:
+        def run(transfer: Transfer) -> int:
+            step.finish(self.target)
+            return 0
+
+        return run
 
     def _deleter(self, item: MediaItem) -> Callable[[Transfer], int]:
         def run(transfer: Transfer) -> int:
@@ -100,10 +121,20 @@ class SyncManager:
 
     def _copier(self, item: MediaItem) -> Callable[[Transfer], int]:
         def run(transfer: Transfer) -> int:
+            if self.full:
+                raise SkipItem(NO_ROOM)
             prepared = item
             for step in self.pre_steps:
                 prepared = step.prepare(prepared)
-            stored = self.target.add(prepared, self.source, transfer, self._post)
+            try:
+                stored = self.target.add(prepared, self.source, transfer, self._post)
+            except OSError as exc:
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                    self.full = True
+                    raise SkipItem(NO_ROOM) from None
+                if exc.errno == errno.EFBIG:
+                    raise SkipItem("too large for the target's file system") from None
+                raise
             return stored.size or 0
 
         return run

@@ -31,11 +31,14 @@ def test_journal_recovers_a_push_cut_short(tmp_path: Path) -> None:
     (tmp_path / "P" / "renamed.mp3").write_bytes(b"abc")  # the rename happened
     manifest.intend_add("P/never.mp3", entry("b"))  # the unplug came before the rename
     manifest.forget("P/gone.mp3")
+    manifest.own("P/list.m3u8")
+    manifest.mark_done("k9")
     with open(tmp_path / ".podsync" / "journal.jsonl", "a") as journal:
         journal.write('{"op": "add", "path": "P/torn')  # a line cut by the unplug
     # no save(): as if the player was pulled out here
     loaded = Manifest.load(tmp_path)
     assert loaded.files == {"P/renamed.mp3": entry("a")}
+    assert loaded.others == {"P/list.m3u8"} and loaded.done == {"k9"}
 
 
 def test_corrupt_manifest_owns_nothing(tmp_path: Path) -> None:
@@ -49,4 +52,4 @@ def test_manifest_is_plain_json(tmp_path: Path) -> None:
     manifest = Manifest(tmp_path)
     manifest.save()
     data = json.loads((tmp_path / ".podsync" / "manifest.json").read_text())
-    assert data == {"format": 1, "files": {}, "done": []}
+    assert data == {"format": 1, "files": {}, "done": [], "others": []}

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import threading
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from podsync.errors import PodsyncError
 from podsync.fileio import copy_file
 from podsync.manifest import Entry, Manifest
 from podsync.model import MediaItem
-from podsync.names import episode_path, with_counter
+from podsync.names import DEFAULT_TEMPLATE, MAX_NAME, episode_path, with_counter
 from podsync.stores.base import Finisher, MediaStore, Transfer, write_item
 
 TMP_PREFIX = ".podsync-"
@@ -25,11 +26,22 @@ class DeviceStore(MediaStore):
     everything else on the player is the user's and is never touched.
     """
 
-    def __init__(self, root: Path, folder: str, manifest: Manifest, name: str = "player") -> None:
+    def __init__(
+        self,
+        root: Path,
+        folder: str,
+        manifest: Manifest,
+        name: str = "player",
+        template: str = DEFAULT_TEMPLATE,
+        max_length: int = MAX_NAME,
+    ) -> None:
         self.root = root
         self.folder = folder.strip("/")
         self.manifest = manifest
         self.name = name
+        self.template = template
+        self.max_length = max_length
+        self.warning: str | None = None
         self._lock = threading.Lock()
         self._dirs: dict[str, set[str]] = {}
         self._listing: list[MediaItem] | None = None
@@ -71,11 +83,11 @@ class DeviceStore(MediaStore):
         transfer: Transfer,
         finish: Finisher | None = None,
     ) -> MediaItem:
-        podcast_dir, name = episode_path(item)
-        folder = f"{self.folder}/{podcast_dir}" if self.folder else podcast_dir
+        *dirs, name = episode_path(item, self.template, self.max_length)
+        folder = _join(self.folder, *dirs)
         (self.root / folder).mkdir(parents=True, exist_ok=True)
         with self._lock:
-            relpath = f"{folder}/{self._claim(folder, name)}"
+            relpath = _join(folder, self._claim(folder, name))
         tmp = self.root / folder / f"{TMP_PREFIX}{item.key}{TMP_SUFFIX}"
         entry = Entry(item.key, 0, item.podcast, item.title, item.published, item.ext)
         try:
@@ -92,7 +104,7 @@ class DeviceStore(MediaStore):
             if self.manifest.owns(relpath) and not (self.root / relpath).exists():
                 self.manifest.forget(relpath)
             with self._lock:
-                self._dirs[folder].discard(relpath.rsplit("/", 1)[1].casefold())
+                self._dirs[folder].discard(PurePosixPath(relpath).name.casefold())
             raise
         return MediaItem(
             item.key, item.podcast, item.title, item.published, relpath, size, item.ext, item.author
@@ -125,8 +137,9 @@ class DeviceStore(MediaStore):
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
         self.manifest.forget(item.location)
-        with contextlib.suppress(OSError):
-            path.parent.rmdir()  # only succeeds once the podcast folder is empty
+        if path.parent not in (self.root, self.root / self.folder):
+            with contextlib.suppress(OSError):
+                path.parent.rmdir()  # only succeeds once the podcast folder is empty
 
     def done(self) -> set[str]:
         """Episodes finished on this player: never copied to it again."""
@@ -139,7 +152,13 @@ class DeviceStore(MediaStore):
             self.manifest.forget(path)
         self.missing.clear()
         self._listing = None
-        self.manifest.save()
+        try:
+            self.manifest.save()
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            # The journal already holds every change; the next push folds it in.
+            self.warning = "the player is full: its manifest is kept as a journal for now"
 
     def _claim(self, folder: str, name: str) -> str:
         """A file name in ``folder`` that nothing uses, compared without case as FAT does."""
@@ -152,3 +171,8 @@ class DeviceStore(MediaStore):
             candidate = with_counter(name, counter)
         taken.add(candidate.casefold())
         return candidate
+
+
+def _join(*parts: str) -> str:
+    """A relative path from the non-empty ``parts``."""
+    return "/".join(p for p in parts if p)

@@ -1,20 +1,20 @@
-"""Processing steps: small pieces that run around each copy.
+"""Processing steps: small pieces that run around the copies.
 
-A pre-processing step sees the item before it is transferred and may change
+A pre-processing step sees each item before it is transferred and may change
 it or raise :class:`~podsync.errors.SkipItem`; a post-processing step works
-on the transferred file while it still has its temporary name, so what it
+on each transferred file while it still has its temporary name, so what it
 changes appears atomically with the file.  Both run inside the copy task, so
-a step that raises fails that one task only.
+a step that raises fails that one task only.  A finishing step runs once
+after all tasks, on the target store (playlists).
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from podsync.model import MediaItem
+from podsync.stores.base import MediaStore
 
 
 class PreStep(Protocol):
@@ -29,10 +29,7 @@ class PostStep(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class PublishedMtime:
-    """Date the file by its episode's publication, so players sorting by date agree."""
-
-    def process(self, item: MediaItem, path: Path) -> None:
-        if item.published > 0:
-            os.utime(path, (item.published, item.published))
+class FinishStep(Protocol):
+    def finish(self, target: MediaStore) -> None:
+        """Work on the target once every task of the run has ended."""
+        ...

@@ -1,0 +1,63 @@
+"""Playlists on the player: one m3u8 per podcast and one of every episode."""
+
+from __future__ import annotations
+
+import contextlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from podsync.fileio import write_atomically
+from podsync.manifest import Manifest
+from podsync.model import MediaItem
+from podsync.names import safe_name
+from podsync.stores.base import MediaStore
+
+ALL = "All podcasts"
+
+
+@dataclass
+class Playlists:
+    """Rewrite the playlists in ``<root>/<folder>/`` after each push, oldest episode first.
+
+    Paths inside are relative to the playlist, so they work wherever the player
+    is mounted.  Only playlists podsync wrote are replaced or removed.
+    """
+
+    root: Path
+    folder: str
+    manifest: Manifest
+    skipped: list[str] = field(default_factory=list)
+    """Playlists not written because a file of the user's has that name."""
+
+    def finish(self, target: MediaStore) -> None:
+        self.skipped.clear()
+        lists: dict[str, list[MediaItem]] = defaultdict(list)
+        for item in target.list():
+            lists[safe_name(item.podcast, fallback="podcast")].append(item)
+            lists[ALL].append(item)
+        wanted = {self._path(name): items for name, items in lists.items()}
+        for relpath in sorted(p for p in self.manifest.others if p.endswith(".m3u8")):
+            if relpath not in wanted:
+                with contextlib.suppress(FileNotFoundError):
+                    (self.root / relpath).unlink()
+                self.manifest.forget(relpath)
+        for relpath, items in wanted.items():
+            path = self.root / relpath
+            if path.exists() and not self.manifest.owns(relpath):
+                self.skipped.append(relpath)  # the user's own file of that name
+                continue
+            if not self.manifest.owns(relpath):
+                self.manifest.own(relpath)
+            write_atomically(path, self._render(items).encode("utf-8"))
+
+    def _path(self, name: str) -> str:
+        return str(PurePosixPath(self.folder) / f"{name}.m3u8") if self.folder else f"{name}.m3u8"
+
+    def _render(self, items: list[MediaItem]) -> str:
+        lines = ["#EXTM3U"]
+        for item in sorted(items, key=lambda i: (i.published, i.podcast, i.title)):
+            relative = PurePosixPath(item.location).relative_to(self.folder) if self.folder \
+                else PurePosixPath(item.location)
+            lines += [f"#EXTINF:-1,{item.podcast} - {item.title}", str(relative)]
+        return "\n".join(lines) + "\n"
