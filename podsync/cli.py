@@ -77,6 +77,20 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print what would be copied and deleted, change nothing",
     )
+    sub.add_argument("--no-delete", action="store_true", help="copy only; delete nothing")
+    sub.add_argument(
+        "--eject", action="store_true", help="then flush, unmount and power off the player"
+    )
+
+    sub = command("mark-played", cmd_mark_played, "mark episodes as played (or not)")
+    sub.add_argument("podcast", metavar="PODCAST", help="podcast title, or a glob like 'Tech*'")
+    sub.add_argument(
+        "episodes",
+        nargs="*",
+        metavar="EPISODE",
+        help="part of an episode's title (default: every episode of the podcast)",
+    )
+    sub.add_argument("--undo", action="store_true", help="mark them as not played")
 
     device = command("device", _device_help, "register and list players")
     actions = device.add_subparsers(title="device commands", metavar="ACTION")
@@ -99,6 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="List registered players and where they are mounted.",
     )
     sub.set_defaults(handler=cmd_device_list)
+    sub = actions.add_parser(
+        "remove",
+        help="forget a registered player",
+        description="Forget a registered player. Its files stay on it; a later "
+        "'device add' takes them over again.",
+    )
+    sub.add_argument("name", metavar="NAME")
+    sub.set_defaults(handler=cmd_device_remove)
 
     sub = command(
         "demo",
@@ -170,6 +192,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 def cmd_push(args: argparse.Namespace) -> int:
     from podsync.devices import resolve
+    from podsync.eject import eject
     from podsync.progress import Progress
     from podsync.push import push
     from podsync.report import print_push
@@ -178,14 +201,54 @@ def cmd_push(args: argparse.Namespace) -> int:
     with _open() as app:
         for device, path in resolve(app.state, args.target):
             try:
-                report = push(app, device, path, Progress("syncing"), dry_run=args.dry_run)
+                report = push(
+                    app,
+                    device,
+                    path,
+                    Progress("syncing"),
+                    dry_run=args.dry_run,
+                    delete=not args.no_delete,
+                )
+                print_push(report)
+                status = max(status, EXIT_OK if report.ok else EXIT_FAILED)
+                if args.eject and not args.dry_run:
+                    print(eject(path))
             except PodsyncError as exc:
                 print(f"podsync: error: {device.name}: {exc}", file=sys.stderr)
                 status = max(status, exc.exit_code)
-                continue
-            print_push(report)
-            status = max(status, EXIT_OK if report.ok else EXIT_FAILED)
     return status
+
+
+def cmd_mark_played(args: argparse.Namespace) -> int:
+    from podsync.played import select_episodes
+
+    with _open() as app:
+        episodes = select_episodes(app.state.episodes(), args.podcast, args.episodes)
+        if not episodes:
+            print(
+                f"podsync: error: no episode matches {args.podcast!r} "
+                f"{' '.join(args.episodes)}".rstrip(),
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
+        keys = [e.key for e in episodes]
+        if args.undo:
+            app.state.mark_unplayed(keys)
+        else:
+            app.state.mark_played(keys)
+    verb = "not played" if args.undo else "played"
+    for episode in episodes:
+        print(f"Marked {verb}: {episode.podcast} — {episode.title}")
+    return EXIT_OK
+
+
+def cmd_device_remove(args: argparse.Namespace) -> int:
+    from podsync.devices import unregister
+
+    with _open() as app:
+        device = unregister(app.state, args.name)
+    print(f"Forgot {device.name}; the episodes on it stay there.")
+    return EXIT_OK
 
 
 def cmd_device_add(args: argparse.Namespace) -> int:

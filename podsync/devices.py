@@ -1,9 +1,10 @@
 """Registered players: the marker on the device, finding where it is mounted, the push lock.
 
-Each registered player carries ``.podsync/device.json`` with its id.  A
-player is found at the path it was last seen at, or at any mount point whose
-marker holds its id, so it may be mounted anywhere, and plain folders or
-phones mounted through gvfs work the same way.
+Each registered player carries ``.podsync/device.json`` with its id, and
+the state database keeps the udev identity of its drive when it has one.  A
+player is found at the path it was last seen at, at any mount point whose
+marker holds its id, or at a mount whose drive has its identity; so it may be
+mounted anywhere, and plain folders or phones mounted through gvfs work too.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from pathlib import Path
 
 from podsync.errors import DeviceError
 from podsync.fileio import write_atomically
+from podsync.identity import drive_info, matches
 from podsync.manifest import MARKER_DIR
-from podsync.mounts import current_mounts
+from podsync.mounts import Mount, current_mounts, mount_of
 from podsync.state import Device, State
 
 MARKER = "device.json"
@@ -36,8 +38,8 @@ def read_marker(root: Path) -> str | None:
 
 
 def register(state: State, path: Path, name: str, folder: str) -> Device:
-    """Register the player at ``path`` as ``name`` and write its marker."""
-    if not name.strip() or "/" in name:
+    """Register the player at ``path`` as ``name``: write its marker, note its udev identity."""
+    if not name.strip() or "/" in name or name.startswith("-"):
         raise DeviceError(f"invalid device name {name!r}")
     if state.device(name) is not None:
         raise DeviceError(f"a device named {name!r} is already registered")
@@ -55,24 +57,52 @@ def register(state: State, path: Path, name: str, folder: str) -> Device:
         write_atomically(root / MARKER_DIR / MARKER, json.dumps(marker, indent=1).encode())
     except OSError as exc:
         raise DeviceError(f"cannot write to {root}: {exc.strerror}") from None
-    return state.add_device(device_id, name, str(root), folder)
+    device = state.add_device(device_id, name, str(root), folder)
+    mount = mount_of(root)
+    if mount is not None and mount.point == root:
+        info = drive_info(mount.source)
+        if info.identity:
+            state.set_identity(device_id, info.identity)
+            device = state.device(name) or device
+    return device
 
 
-def locate(device: Device) -> Path | None:
-    """Where ``device`` is reachable now, or None when it is not connected."""
+def unregister(state: State, name: str) -> Device:
+    """Forget the player ``name``; what podsync put on it stays, and stays podsync's."""
+    device = state.device(name)
+    if device is None:
+        raise DeviceError(f"no device named {name!r}")
+    state.remove_device(device.id)
+    return device
+
+
+def locate(device: Device, mounts: list[Mount] | None = None) -> Path | None:
+    """Where ``device`` is reachable now, or None when it is not connected.
+
+    Checked in turn: the path it was last seen at (by its marker), any mount
+    point carrying its marker, any mount whose drive has its udev identity.
+    """
     last = Path(device.path)
     if read_marker(last) == device.id:
         return last
-    for mount in current_mounts():
+    mounts = current_mounts() if mounts is None else mounts
+    for mount in mounts:
         if mount.point != last and read_marker(mount.point) == device.id:
             return mount.point
+    if device.identity:
+        for mount in mounts:
+            if mount.source.startswith("/dev/") and matches(
+                device.identity, drive_info(mount.source).identity
+            ):
+                return mount.point
     return None
 
 
 def resolve(state: State, target: str | None) -> list[tuple[Device, Path]]:
     """The devices a push is for: one by name or path, or every connected one."""
     if target is None:
-        found = [(d, p) for d in state.devices() if (p := locate(d)) is not None]
+        mounts = current_mounts()
+        found = [(d, p) for d in state.devices() if (p := locate(d, mounts)) is not None]
         if not state.devices():
             raise DeviceError(
                 "no device registered; add one with: podsync device add MOUNTPOINT --name NAME"

@@ -30,6 +30,11 @@ class Space:
     free: int
     reserve: int = 0
     budget: Budget = field(default_factory=Budget)
+    block: int = 1
+    """Allocation unit: a file takes its size rounded up to this."""
+
+    def footprint(self, size: int) -> int:
+        return -(-size // self.block) * self.block
 
 
 @dataclass(frozen=True)

@@ -38,3 +38,15 @@ def current_mounts(path: Path = MOUNTINFO) -> list[Mount]:
         return parse_mountinfo(path.read_text(encoding="utf-8", errors="replace"))
     except OSError:
         return []
+
+
+def mount_of(path: Path, mounts: list[Mount] | None = None) -> Mount | None:
+    """The mount that holds ``path``: the one with the longest mount point above it."""
+    target = path.resolve()
+    best = None
+    for mount in current_mounts() if mounts is None else mounts:
+        if (target == mount.point or mount.point in target.parents) and (
+            best is None or len(mount.point.parts) >= len(best.point.parts)
+        ):
+            best = mount
+    return best

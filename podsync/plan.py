@@ -83,12 +83,12 @@ def _fit(
     copies: list[MediaItem], held: Iterable[MediaItem], doomed: Set[str], space: Space
 ) -> tuple[list[MediaItem], list[tuple[MediaItem, str]]]:
     """Split ``copies`` (in priority order) into those that fit and those that do not."""
-    freed = sum(i.size or 0 for i in held if i.key in doomed)
-    used = sum(i.size or 0 for i in held if i.key not in doomed)
+    freed = sum(space.footprint(i.size or 0) for i in held if i.key in doomed)
+    used = sum(space.footprint(i.size or 0) for i in held if i.key not in doomed)
     room = space.budget.room(space.total, space.free + freed, used, space.reserve)
     fits, unfit = [], []
     for item in copies:
-        size = item.size or 0
+        size = space.footprint(item.size or 0)
         if size <= room:
             fits.append(item)
             room -= size

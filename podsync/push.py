@@ -1,19 +1,46 @@
-"""``podsync push``: the cache onto a player, through the same SyncManager as a fetch."""
+"""``podsync push``: the cache onto a player, through the same SyncManager as a fetch.
+
+This module only assembles the pieces for one player from its settings: the
+device store, played signals, the filters, the steps and the space it has.
+"""
 
 from __future__ import annotations
 
+import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from podsync.app import App
+from podsync.config import Config
 from podsync.devices import push_lock
-from podsync.filters import NewestPerPodcast, NotDone, NotWanted, PlanState
+from podsync.filters import (
+    CopyFilter,
+    DeleteFilter,
+    MaxAge,
+    NewestPerPodcast,
+    NotDone,
+    NotPlayed,
+    NotWanted,
+    PlanState,
+    Played,
+    Podcasts,
+    Space,
+    Uncached,
+)
+from podsync.identity import drive_info
 from podsync.manifest import Manifest
+from podsync.mounts import mount_of
 from podsync.plan import Plan
+from podsync.played import listened, read_scrobbles
 from podsync.progress import Progress
+from podsync.sizes import Budget, parse_size
 from podsync.state import Device
+from podsync.steps import FinishStep, PostStep, PreStep
+from podsync.steps.limits import FAT_TYPES, FileSizeLimit
 from podsync.steps.mtime import PublishedMtime
+from podsync.steps.playlists import Playlists
+from podsync.steps.tags import Tagger
 from podsync.stores.cache import CacheStore
 from podsync.stores.device import DeviceStore
 from podsync.sync import SyncManager, SyncResult
@@ -26,23 +53,97 @@ class PushReport:
     path: Path
     plan: Plan
     result: SyncResult | None
-    warning: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    played: int = 0
+    """Episodes newly found played in the player's scrobbler log."""
 
     @property
     def ok(self) -> bool:
         return self.result is None or not (self.result.failed or self.result.cancelled)
 
 
+def copy_filters(cfg: Config) -> list[CopyFilter]:
+    filters: list[CopyFilter] = [NotDone()]
+    include, exclude = cfg.get("filters", "include"), cfg.get("filters", "exclude")
+    if include or exclude:
+        filters.append(Podcasts(tuple(include), tuple(exclude)))
+    if cfg.get("filters", "max_age_days"):
+        filters.append(MaxAge(cfg.get("filters", "max_age_days")))
+    if cfg.get("filters", "skip_played") or cfg.get("filters", "delete_played"):
+        filters.append(NotPlayed())  # deleting played episodes must not copy them back
+    filters.append(NewestPerPodcast(cfg.get("filters", "keep")))
+    return filters
+
+
+def delete_filters(cfg: Config) -> list[DeleteFilter]:
+    filters: list[DeleteFilter] = []
+    if cfg.get("filters", "delete_played"):
+        filters.append(Played())
+    if cfg.get("filters", "delete_unwanted"):
+        filters.append(NotWanted())
+    if cfg.get("filters", "delete_uncached"):
+        filters.append(Uncached())
+    return filters
+
+
+def space_of(path: Path, cfg: Config) -> Space:
+    stat = os.statvfs(path)
+    return Space(
+        total=stat.f_blocks * stat.f_frsize,
+        free=stat.f_bavail * stat.f_frsize,
+        reserve=parse_size(cfg.get("push", "reserve")),
+        budget=Budget.parse(cfg.get("filters", "budget")),
+        block=stat.f_frsize or 1,
+    )
+
+
+def is_fat(path: Path) -> bool:
+    mount = mount_of(path)
+    if mount is None:
+        return False
+    return mount.fstype in FAT_TYPES or drive_info(mount.source).fs_type in FAT_TYPES
+
+
 def push(
-    app: App, device: Device, path: Path, progress: Progress, dry_run: bool = False
+    app: App,
+    device: Device,
+    path: Path,
+    progress: Progress,
+    *,
+    dry_run: bool = False,
+    delete: bool = True,
 ) -> PushReport:
-    """Sync the cache to ``device`` mounted at ``path`` (or only plan it)."""
-    cfg = app.config
+    """Sync the cache to ``device`` mounted at ``path`` (or, with ``dry_run``, only plan it)."""
+    cfg = app.config.for_device(device.name)
     with push_lock(app.home.locks_dir, device):
         manifest = Manifest.load(path)
-        target = DeviceStore(path, device.folder, manifest, device.name)
+        target = DeviceStore(
+            path,
+            device.folder,
+            manifest,
+            device.name,
+            cfg.get("names", "template"),
+            cfg.get("names", "max_length"),
+        )
+        scrobbles, offset = read_scrobbles(path, app.state.scrobbler_offset(device.id))
+        played_now = listened(scrobbles, manifest.files)
+        report_played = len(played_now - app.state.played_keys())
         if not dry_run:
             target.clean_stale()
+            app.state.mark_played(played_now)
+            app.state.set_scrobbler_offset(device.id, offset)
+        state = PlanState(
+            now=time.time(),
+            done=frozenset(target.done()),
+            played=frozenset(app.state.played_keys() | played_now),
+            space=space_of(path, cfg),
+        )
+        pre: list[PreStep] = [FileSizeLimit()] if is_fat(path) else []
+        post: list[PostStep] = [PublishedMtime()]
+        if cfg.get("tags", "enabled"):
+            post.append(Tagger())
+        playlists = Playlists(path, target.folder, manifest)
+        finish: list[FinishStep] = [playlists] if cfg.get("playlists", "enabled") else []
         with TaskManager(
             cfg.get("push", "copy_workers"),
             cfg.get("push", "delete_workers"),
@@ -52,14 +153,17 @@ def push(
             manager = SyncManager(
                 CacheStore(app.home.episodes_dir, app.state),
                 target,
-                copy_filters=[NotDone(), NewestPerPodcast(cfg.get("filters", "keep"))],
-                delete_filters=[NotWanted()],
-                post_steps=[PublishedMtime()],
+                copy_filters=copy_filters(cfg),
+                delete_filters=delete_filters(cfg) if delete else [],
+                pre_steps=pre,
+                post_steps=post,
+                finish_steps=finish,
                 tasks=tasks,
             )
-            plan = manager.plan(PlanState(now=time.time(), done=frozenset(target.done())))
+            plan = manager.plan(state)
+            warnings = [manifest.problem] if manifest.problem else []
             if dry_run:
-                return PushReport(device, path, plan, None, manifest.problem)
+                return PushReport(device, path, plan, None, warnings, report_played)
             progress.start(
                 f"syncing {device.name}", len(plan.copies) + len(plan.deletes), plan.copy_bytes
             )
@@ -67,10 +171,15 @@ def push(
                 result = manager.execute(plan)
             finally:
                 progress.close()
+        warnings += [
+            f"playlist {p} not written: a file of yours has that name" for p in playlists.skipped
+        ]
+        if target.warning:
+            warnings.append(target.warning)
         outcome = (
             "ok" if not (result.failed or result.cancelled) else (f"{len(result.failed)} failed")
         )
         app.state.record_sync(
             device.id, str(path), outcome, [(p, e.key, e.size) for p, e in manifest.files.items()]
         )
-    return PushReport(device, path, plan, result, manifest.problem)
+    return PushReport(device, path, plan, result, warnings, report_played)

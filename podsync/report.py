@@ -32,9 +32,11 @@ def print_fetch(report: FetchReport, out: TextIO = sys.stdout) -> None:
 
 def print_push(report: PushReport, out: TextIO = sys.stdout) -> None:
     name = f"{report.device.name} ({report.path})"
-    if report.warning:
-        print(f"warning: {report.warning}", file=sys.stderr)
+    for warning in report.warnings:
+        print(f"warning: {name}: {warning}", file=sys.stderr)
     plan, result = report.plan, report.result
+    if report.played:
+        print(f"{name}: {_n(report.played, 'episode')} played, from the scrobbler log.", file=out)
     if result is None:
         print(f"Plan for {name}:", file=out)
         for line in plan.describe("the cache", report.device.name):
@@ -50,16 +52,21 @@ def print_push(report: PushReport, out: TextIO = sys.stdout) -> None:
             f"{name}: up to date, nothing copied or deleted ({_n(plan.kept, 'episode')} there).",
             file=out,
         )
-        return
-    print(
-        f"{name}: copied {len(result.copied)} ({human_size(result.copied_bytes)}), "
-        f"deleted {len(result.deleted)}, failed {len(result.failed)}, "
-        f"skipped {len(result.skipped)}.",
-        file=out,
-    )
-    for task in result.copied:
-        print(f"  + {task.label}", file=out)
-    for task in result.deleted:
-        print(f"  - {task.label}", file=out)
-    for task in result.failed + result.skipped:
-        print(f"  ! {task.label}: {task.error}", file=out)
+    else:
+        print(
+            f"{name}: copied {len(result.copied)} ({human_size(result.copied_bytes)}), "
+            f"deleted {len(result.deleted)}, failed {len(result.failed)}, "
+            f"skipped {len(result.skipped)}.",
+            file=out,
+        )
+        for task in result.copied:
+            print(f"  + {task.label}", file=out)
+        for task in result.deleted:
+            print(f"  - {task.label}", file=out)
+        for task in result.failed + result.skipped:
+            print(f"  ! {task.label}: {task.error}", file=out)
+    unfit = len(plan.unfit) + len(result.no_room)
+    if unfit:
+        print(f"  {_n(unfit, 'episode')} did not fit on the player", file=out)
+        for item, reason in plan.unfit:
+            print(f"    {item.label} ({reason})", file=out)

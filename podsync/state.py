@@ -108,6 +108,18 @@ class Episode:
 
 
 @dataclass(frozen=True, slots=True)
+class Identity:
+    """How udev knows a player's file system and drive (any part may be unknown)."""
+
+    fs_uuid: str | None = None
+    fs_label: str | None = None
+    serial: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.fs_uuid or self.serial)
+
+
+@dataclass(frozen=True, slots=True)
 class Device:
     id: str
     name: str
@@ -115,6 +127,14 @@ class Device:
     folder: str
     last_sync_at: float | None
     last_result: str | None
+    identity: Identity = Identity()
+
+
+_DEVICE_COLUMNS = "id, name, path, folder, last_sync_at, last_result, fs_uuid, fs_label, serial"
+
+
+def _device(row: tuple) -> Device:
+    return Device(*row[:6], identity=Identity(*row[6:]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,6 +365,12 @@ class State:
             )
             return db.total_changes - before
 
+    def mark_unplayed(self, keys: Iterable[str]) -> None:
+        with self._transaction() as db:
+            db.executemany(
+                "UPDATE episodes SET played_at = NULL WHERE key = ?", [(k,) for k in keys]
+            )
+
     def played_keys(self) -> set[str]:
         return {r[0] for r in self._rows("SELECT key FROM episodes WHERE played_at IS NOT NULL")}
 
@@ -370,19 +396,12 @@ class State:
         return device
 
     def device(self, name: str) -> Device | None:
-        rows = self._rows(
-            "SELECT id, name, path, folder, last_sync_at, last_result FROM devices WHERE name = ?",
-            (name,),
-        )
-        return Device(*rows[0]) if rows else None
+        rows = self._rows(f"SELECT {_DEVICE_COLUMNS} FROM devices WHERE name = ?", (name,))
+        return _device(rows[0]) if rows else None
 
     def devices(self) -> list[Device]:
         return [
-            Device(*r)
-            for r in self._rows(
-                "SELECT id, name, path, folder, last_sync_at, last_result FROM devices"
-                " ORDER BY name"
-            )
+            _device(r) for r in self._rows(f"SELECT {_DEVICE_COLUMNS} FROM devices ORDER BY name")
         ]
 
     def record_sync(
@@ -399,6 +418,25 @@ class State:
                 "INSERT INTO device_files (device_id, path, episode_key, size) VALUES (?, ?, ?, ?)",
                 [(device_id, *f) for f in files],
             )
+
+    def scrobbler_offset(self, device_id: str) -> int:
+        rows = self._rows("SELECT scrobbler_offset FROM devices WHERE id = ?", (device_id,))
+        return rows[0][0] if rows else 0
+
+    def set_scrobbler_offset(self, device_id: str, offset: int) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE devices SET scrobbler_offset = ? WHERE id = ?", (offset, device_id))
+
+    def set_identity(self, device_id: str, identity: Identity) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE devices SET fs_uuid = ?, fs_label = ?, serial = ? WHERE id = ?",
+                (identity.fs_uuid, identity.fs_label, identity.serial, device_id),
+            )
+
+    def remove_device(self, device_id: str) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM devices WHERE id = ?", (device_id,))
 
     def device_file_counts(self) -> dict[str, int]:
         return {

@@ -125,9 +125,9 @@ def podsync(home: Path) -> Run:
 
 
 def media_files(root: Path) -> list[str]:
-    """Relative paths of the episode files under ``root`` (podsync's own folder left out)."""
+    """Relative paths of the episode files under ``root`` (no playlists, no ``.podsync/``)."""
     return sorted(
         str(p.relative_to(root))
         for p in root.rglob("*")
-        if p.is_file() and ".podsync" not in p.parts
+        if p.is_file() and ".podsync" not in p.parts and p.suffix != ".m3u8"
     )

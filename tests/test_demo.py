@@ -19,7 +19,7 @@ def test_demo_fills_the_demo_player(podsync, tmp_path: Path) -> None:
     assert len([f for f in files if f.startswith("Podcasts/Quiet Talk/")]) == 3
     for f in files:
         assert f in out  # the summary says what landed where
-        assert (demo / "player" / f).read_bytes()[:2] == b"\xff\xfb"  # MPEG audio frames
+        assert (demo / "player" / f).read_bytes()[:3] == b"ID3"  # tagged on the player
 
     # Running it again in the same folder starts over cleanly.
     again = podsync("demo", "--dir", str(demo)).stdout
@@ -41,3 +41,5 @@ def test_demo_episodes_are_real_mp3(tmp_path: Path, podsync) -> None:
     first = next((tmp_path / "d" / "player").rglob("*.mp3"))
     audio = mutagen.mp3.MP3(first)
     assert 1.5 < audio.info.length < 2.5 and audio.info.sample_rate == 44100
+    assert str(audio.tags["TALB"]) == first.parent.name
+    assert str(audio.tags["TCON"]) == "Podcast"

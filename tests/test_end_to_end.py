@@ -37,10 +37,10 @@ def test_subscribe_fetch_push_keeps_newest_n(
         f"Science Hour episode {n}" for n in range(3, 8)
     )
     assert len([f for f in files if f.startswith("Podcasts/Small Talk/")]) == 3
-    for f in files:  # byte-identical to what the server published
-        assert (player / f).read_bytes() == science.server.resources[
-            "/" + _episode_for(f, science, talk).path
-        ].body
+    for f in files:  # the published audio, behind the tags podsync wrote
+        published = science.server.resources["/" + _episode_for(f, science, talk).path].body
+        data = (player / f).read_bytes()
+        assert data.startswith(b"ID3") and data.endswith(published)
 
     # A second push has nothing to do and says so.
     out = podsync("push").stdout
@@ -108,9 +108,8 @@ def test_user_files_on_the_player_are_never_touched(podsync, make_podcast, playe
     podsync("push")
     assert own.read_bytes() == b"my song"
     assert clash.read_bytes() == b"user's file"
-    assert (clash.parent / f"{clash.stem} (2).mp3").read_bytes() == podcast.server.resources[
-        "/" + first.path
-    ].body
+    ours = (clash.parent / f"{clash.stem} (2).mp3").read_bytes()
+    assert ours.endswith(podcast.server.resources["/" + first.path].body)
 
     # Even when every episode falls out of the filters, only podsync's own files go.
     for n in range(5):

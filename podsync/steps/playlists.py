@@ -57,7 +57,10 @@ class Playlists:
     def _render(self, items: list[MediaItem]) -> str:
         lines = ["#EXTM3U"]
         for item in sorted(items, key=lambda i: (i.published, i.podcast, i.title)):
-            relative = PurePosixPath(item.location).relative_to(self.folder) if self.folder \
+            relative = (
+                PurePosixPath(item.location).relative_to(self.folder)
+                if self.folder
                 else PurePosixPath(item.location)
+            )
             lines += [f"#EXTINF:-1,{item.podcast} - {item.title}", str(relative)]
         return "\n".join(lines) + "\n"

@@ -1,0 +1,45 @@
+"""``podsync push --eject``: flush, unmount and power off a player through udisks."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from podsync.errors import DeviceError
+from podsync.mounts import mount_of
+
+
+def eject(path: Path) -> str:
+    """Flush the player at ``path`` to disk, then unmount and power it off.
+
+    Returns what was done; raises DeviceError saying why it could not.
+    """
+    os.sync()
+    mount = mount_of(path)
+    if mount is None or mount.point != path.resolve() or not mount.source.startswith("/dev/"):
+        raise DeviceError(
+            f"cannot eject {path}: it is a folder, not a mounted drive "
+            "(its files are flushed; it is safe to remove)"
+        )
+    udisksctl = shutil.which("udisksctl")
+    if udisksctl is None:
+        raise DeviceError(
+            f"cannot eject {mount.source}: udisksctl (package udisks2) is not "
+            f"installed; files are flushed, unmount it with: umount {mount.point}"
+        )
+    for action in ("unmount", "power-off"):
+        result = subprocess.run(
+            [udisksctl, action, "--block-device", mount.source, "--no-user-interaction"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            reason = (result.stderr or result.stdout).strip().splitlines()
+            raise DeviceError(
+                f"cannot {action.replace('-', ' ')} {mount.source}: "
+                f"{reason[-1] if reason else 'udisksctl failed'}"
+            )
+    return f"ejected {mount.source}: it is safe to unplug"
