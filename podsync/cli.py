@@ -34,6 +34,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PodsyncError as exc:
         print(f"podsync: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:  # a player unplugged or a disk failing mid-run
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"podsync: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("\npodsync: interrupted; nothing partial was left behind", file=sys.stderr)
         return EXIT_INTERRUPTED

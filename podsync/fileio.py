@@ -12,9 +12,10 @@ CHUNK = 8 * 1024 * 1024
 
 
 def copy_file(src: Path, dest: Path, advance: Callable[[int], None]) -> int:
-    """Copy ``src`` over ``dest`` in kernel space where possible; return the bytes.
+    """Copy ``src`` over ``dest`` in kernel space where possible, keeping its mtime.
 
     ``advance`` is called after every chunk with its size (it may raise to stop).
+    Returns the bytes copied.
     """
     copied = 0
     infd = os.open(src, os.O_RDONLY)
@@ -34,6 +35,8 @@ def copy_file(src: Path, dest: Path, advance: Callable[[int], None]) -> int:
                 else:
                     n = _copy_chunk(infd, outfd)
                 if not n:
+                    stat = os.fstat(infd)
+                    os.utime(outfd, ns=(stat.st_atime_ns, stat.st_mtime_ns))
                     return copied
                 copied += n
                 advance(n)

@@ -1,11 +1,12 @@
 """The ownership manifest kept on each player in ``.podsync/``.
 
 It lists every file podsync wrote there (path, size, episode), so podsync
-never touches a file it does not own.  Changes are appended to a journal
-(an intent line before each rename) and folded into ``manifest.json`` by an
-atomic rewrite at the end of a push; a push cut short by an unplug or a crash
-is recovered at the next load.  A missing or unreadable manifest means
-"owns nothing", never "owns everything".
+never touches a file it does not own.  Each change is first written to the
+journal as a small file of its own (an intent before each rename; players and
+phones that cannot append to a file can all create one), and the journal is
+folded into ``manifest.json`` by an atomic rewrite at the end of a push; a
+push cut short by an unplug or a crash is recovered at the next load.  A
+missing or unreadable manifest means "owns nothing", never "owns everything".
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from podsync.fileio import write_atomically
 
 MARKER_DIR = ".podsync"
 MANIFEST = "manifest.json"
-JOURNAL = "journal.jsonl"
+JOURNAL = "journal"
 FORMAT = 1
 
 
@@ -48,6 +49,7 @@ class Manifest:
         """Other files podsync wrote, such as playlists."""
         self.problem: str | None = None
         self._lock = threading.Lock()
+        self._sequence = 0
 
     @classmethod
     def load(cls, root: Path) -> Manifest:
@@ -69,13 +71,10 @@ class Manifest:
         self._replay()
 
     def _replay(self) -> None:
-        try:
-            lines = (self.dir / JOURNAL).read_text(encoding="utf-8").splitlines()
-        except (FileNotFoundError, UnicodeDecodeError):
-            return
-        for line in lines:
+        for name in self._journal_names():
+            self._sequence = max(self._sequence, _number(name))
             try:
-                op = json.loads(line)
+                op = json.loads((self.dir / JOURNAL / name).read_bytes())
                 path = op["path"]
                 if op["op"] == "add":
                     if (self.root / path).is_file():  # the rename happened
@@ -87,8 +86,8 @@ class Manifest:
                 else:
                     self.files.pop(path, None)
                     self.others.discard(path)
-            except (ValueError, KeyError, TypeError):
-                continue  # a line torn by the unplug
+            except (OSError, ValueError, KeyError, TypeError):
+                continue  # an entry torn by the unplug
 
     def owns(self, path: str) -> bool:
         return path in self.files or path in self.others
@@ -119,12 +118,16 @@ class Manifest:
             self.done.add(key)
 
     def _journal(self, op: dict) -> None:
-        line = (json.dumps(op, ensure_ascii=False) + "\n").encode()
+        data = json.dumps(op, ensure_ascii=False).encode()
         with self._lock:
-            self.dir.mkdir(exist_ok=True)
-            fd = os.open(self.dir / JOURNAL, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            self._sequence += 1
+            folder = self.dir / JOURNAL
+            folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(
+                folder / f"{self._sequence:06d}.json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644
+            )
             try:
-                os.write(fd, line)
+                os.write(fd, data)
                 os.fsync(fd)
             finally:
                 os.close(fd)
@@ -142,4 +145,16 @@ class Manifest:
             write_atomically(
                 self.dir / MANIFEST, json.dumps(data, ensure_ascii=False, indent=1).encode()
             )
-            (self.dir / JOURNAL).unlink(missing_ok=True)
+            for name in self._journal_names():
+                (self.dir / JOURNAL / name).unlink(missing_ok=True)
+
+    def _journal_names(self) -> list[str]:
+        try:
+            return sorted(os.listdir(self.dir / JOURNAL))
+        except OSError:
+            return []
+
+
+def _number(name: str) -> int:
+    stem = name.partition(".")[0]
+    return int(stem) if stem.isdigit() else 0

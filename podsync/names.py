@@ -18,6 +18,8 @@ MAX_NAME = 120
 _SEPARATORS = str.maketrans({":": " - ", "/": "-", "\\": "-", "|": "-"})
 _FORBIDDEN = re.compile(r'[\x00-\x1f\x7f"*/:<>?\\|]+')
 _SPACES = re.compile(r"\s+")
+_ASTRAL = re.compile(r"[\U00010000-\U0010ffff]")
+"""Characters outside the BMP (emoji): many players and FAT drivers reject them."""
 _RESERVED = {"CON", "PRN", "AUX", "NUL", "CLOCK$"} | {
     f"{p}{n}" for p in ("COM", "LPT") for n in range(10)
 }
@@ -26,7 +28,8 @@ _RESERVED = {"CON", "PRN", "AUX", "NUL", "CLOCK$"} | {
 def safe_name(text: str, max_units: int = MAX_NAME, fallback: str = "untitled") -> str:
     """Turn ``text`` into one FAT-safe path component of at most ``max_units``."""
     text = unicodedata.normalize("NFC", text)
-    text = _FORBIDDEN.sub(" ", text.translate(_SEPARATORS)).replace("\u200b", "")
+    text = _FORBIDDEN.sub(" ", _ASTRAL.sub("", text.translate(_SEPARATORS)))
+    text = text.replace("\u200b", "")
     text = _SPACES.sub(" ", text).strip()
     text = _truncate(text, max_units).rstrip(". ").lstrip(". ")
     if not text:

@@ -129,7 +129,7 @@ class SyncManager:
             try:
                 stored = self.target.add(prepared, self.source, transfer, self._post)
             except OSError as exc:
-                if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                if self._out_of_room(exc, prepared):
                     self.full = True
                     raise SkipItem(NO_ROOM) from None
                 if exc.errno == errno.EFBIG:
@@ -138,6 +138,13 @@ class SyncManager:
             return stored.size or 0
 
         return run
+
+    def _out_of_room(self, exc: OSError, item: MediaItem) -> bool:
+        """Whether a failed copy ran out of space (some file systems say EPERM when full)."""
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        free = self.target.free_space()
+        return free is not None and free < (item.size or 0)
 
     def _post(self, item: MediaItem, path: Path) -> None:
         for step in self.post_steps:

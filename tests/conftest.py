@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -124,10 +125,46 @@ def podsync(home: Path) -> Run:
     return Run(home)
 
 
+AUDIO = {".mp3", ".m4a", ".ogg", ".opus"}
+
+
 def media_files(root: Path) -> list[str]:
-    """Relative paths of the episode files under ``root`` (no playlists, no ``.podsync/``)."""
+    """Relative paths of the audio files under ``root`` (not playlists, not ``.podsync/``)."""
     return sorted(
         str(p.relative_to(root))
         for p in root.rglob("*")
-        if p.is_file() and ".podsync" not in p.parts and p.suffix != ".m3u8"
+        if p.is_file() and ".podsync" not in p.parts and p.suffix in AUDIO
     )
+
+
+FAT_TOOLS = ("fusefat", "mkfs.vfat", "fusermount")
+
+
+@pytest.fixture
+def fat_player(tmp_path: Path):
+    """Make and mount a real FAT image with fusefat: ``fat_player(size_mb) -> mount point``."""
+    missing = [tool for tool in FAT_TOOLS if shutil.which(tool) is None]
+    if missing or not Path("/dev/fuse").exists():
+        pytest.skip(f"needs {', '.join(missing) or '/dev/fuse'} (scripts/setup --test installs)")
+    mounted: list[Path] = []
+
+    def make(size_mb: int = 32, name: str = "player", cluster_kb: int = 8) -> Path:
+        image = tmp_path / f"{name}.img"
+        mount = tmp_path / name
+        mount.mkdir()
+        with open(image, "wb") as f:
+            f.truncate(size_mb * 1024 * 1024)
+        # No volume label: fusefat would list it as a file.  Large clusters: fusefat cannot
+        # grow a folder past its first cluster (kernel vfat can).
+        subprocess.run(
+            ["mkfs.vfat", "-s", str(cluster_kb * 2), str(image)], check=True, capture_output=True
+        )
+        subprocess.run(
+            ["fusefat", "-o", "rw+", str(image), str(mount)], check=True, capture_output=True
+        )
+        mounted.append(mount)
+        return mount
+
+    yield make
+    for mount in mounted:
+        subprocess.run(["fusermount", "-u", str(mount)], check=False, capture_output=True)

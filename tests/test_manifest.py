@@ -19,7 +19,7 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
     (tmp_path / "P" / "a.mp3").write_bytes(b"abc")
     manifest.mark_done("z")
     manifest.save()
-    assert not (tmp_path / ".podsync" / "journal.jsonl").exists()
+    assert list((tmp_path / ".podsync" / "journal").iterdir()) == []
     loaded = Manifest.load(tmp_path)
     assert loaded.files == {"P/a.mp3": entry("a")} and loaded.done == {"z"}
 
@@ -33,8 +33,8 @@ def test_journal_recovers_a_push_cut_short(tmp_path: Path) -> None:
     manifest.forget("P/gone.mp3")
     manifest.own("P/list.m3u8")
     manifest.mark_done("k9")
-    with open(tmp_path / ".podsync" / "journal.jsonl", "a") as journal:
-        journal.write('{"op": "add", "path": "P/torn')  # a line cut by the unplug
+    torn = tmp_path / ".podsync" / "journal" / "000099.json"
+    torn.write_text('{"op": "add", "path": "P/torn')  # an entry cut by the unplug
     # no save(): as if the player was pulled out here
     loaded = Manifest.load(tmp_path)
     assert loaded.files == {"P/renamed.mp3": entry("a")}

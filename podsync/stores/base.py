@@ -35,6 +35,10 @@ class Transfer:
         self._on_bytes = on_bytes
         self.done = 0
 
+    def silent(self) -> Transfer:
+        """The same cancellation, reporting no progress (for a preparatory copy)."""
+        return Transfer(self._cancel)
+
     def check(self) -> None:
         if self._cancel.is_set():
             raise Cancelled("interrupted")
@@ -79,34 +83,39 @@ class MediaStore(ABC):
         """Delete ``item`` from this store."""
         raise ReadOnlyStoreError(f"{self.name} is read-only")
 
+    def free_space(self) -> int | None:
+        """Bytes this store can still take, where that is known."""
+        return None
+
     def commit(self) -> None:  # noqa: B027 - an optional hook; most stores need none
         """Make the run's changes durable (called once after all tasks)."""
 
 
-def write_item(
-    item: MediaItem,
-    source: MediaStore,
+def write_then_rename(
+    fill: Callable[[Path], None],
     tmp: Path,
     final: Path,
     transfer: Transfer,
-    finish: Finisher | None,
     *,
-    keep_partial: bool,
+    expected: int | None = None,
+    before_rename: Callable[[Path], None] | None = None,
+    keep_partial: bool = False,
 ) -> int:
-    """Fetch ``item`` from ``source`` into ``tmp``, check it, then rename it to ``final``.
+    """Have ``fill`` write ``tmp``, check it, sync it, then rename it to ``final``.
 
-    The file appears under ``final`` only complete and synced; on any failure
-    ``tmp`` is removed, unless ``keep_partial`` allows a later resume.
+    The file appears under ``final`` only complete and synced: its size must be
+    ``expected`` (when given), and ``before_rename`` runs last on ``tmp``.  On
+    any failure ``tmp`` is removed, unless ``keep_partial`` allows a resume.
     """
     try:
-        source.export(item, tmp, transfer)
+        fill(tmp)
         size = tmp.stat().st_size
-        if item.size and source.exact_sizes and size != item.size:
-            raise PodsyncError(f"copied {size} bytes of {item.size}")
-        if finish is not None:
-            finish(item, tmp)
+        if expected is not None and size != expected:
+            raise PodsyncError(f"copied {size} bytes of {expected}")
+        if before_rename is not None:
+            before_rename(tmp)
         transfer.check()
-        with open(tmp, "rb+") as handle:
+        with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, final)
     except BaseException:

@@ -16,7 +16,7 @@ from podsync.fileio import copy_file
 from podsync.model import MediaItem
 from podsync.names import episode_path, with_counter
 from podsync.state import State
-from podsync.stores.base import Finisher, MediaStore, Transfer, write_item
+from podsync.stores.base import Finisher, MediaStore, Transfer, write_then_rename
 
 
 class CacheStore(MediaStore):
@@ -69,8 +69,14 @@ class CacheStore(MediaStore):
         with self._names:
             relpath = self._claim(folder, name)
         try:
-            size = write_item(
-                item, source, tmp, self.root / relpath, transfer, finish, keep_partial=True
+            size = write_then_rename(
+                lambda path: source.export(item, path, transfer),
+                tmp,
+                self.root / relpath,
+                transfer,
+                expected=item.size if source.exact_sizes else None,
+                before_rename=(lambda path: finish(item, path)) if finish else None,
+                keep_partial=True,
             )
         except BaseException:
             with self._names:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
+import shutil
+import tempfile
 import threading
 from pathlib import Path, PurePosixPath
 
@@ -13,7 +14,7 @@ from podsync.fileio import copy_file
 from podsync.manifest import Entry, Manifest
 from podsync.model import MediaItem
 from podsync.names import DEFAULT_TEMPLATE, MAX_NAME, episode_path, with_counter
-from podsync.stores.base import Finisher, MediaStore, Transfer, write_item
+from podsync.stores.base import Finisher, MediaStore, Transfer, write_then_rename
 
 TMP_PREFIX = ".podsync-"
 TMP_SUFFIX = ".part"
@@ -34,6 +35,7 @@ class DeviceStore(MediaStore):
         name: str = "player",
         template: str = DEFAULT_TEMPLATE,
         max_length: int = MAX_NAME,
+        staging: Path | None = None,
     ) -> None:
         self.root = root
         self.folder = folder.strip("/")
@@ -41,6 +43,10 @@ class DeviceStore(MediaStore):
         self.name = name
         self.template = template
         self.max_length = max_length
+        self.staging = staging
+        self._temporary: Path | None = None
+        """A local folder for post-processing before a file goes to the player
+        (by default a temporary folder, made when first needed)."""
         self.warning: str | None = None
         self._lock = threading.Lock()
         self._dirs: dict[str, set[str]] = {}
@@ -89,16 +95,17 @@ class DeviceStore(MediaStore):
         with self._lock:
             relpath = _join(folder, self._claim(folder, name))
         tmp = self.root / folder / f"{TMP_PREFIX}{item.key}{TMP_SUFFIX}"
-        entry = Entry(item.key, 0, item.podcast, item.title, item.published, item.ext)
+        staged = self._stage(item, source, transfer, finish) if finish else None
         try:
-            size = write_item(
-                item,
-                source,
+            size = write_then_rename(
+                (lambda path: copy_file(staged, path, transfer.advance))
+                if staged
+                else (lambda path: source.export(item, path, transfer)),
                 tmp,
                 self.root / relpath,
                 transfer,
-                self._intend(relpath, entry, finish),
-                keep_partial=False,
+                expected=staged.stat().st_size if staged else _exact(item, source),
+                before_rename=lambda path: self.manifest.intend_add(relpath, _entry(item, path)),
             )
         except BaseException:
             if self.manifest.owns(relpath) and not (self.root / relpath).exists():
@@ -106,29 +113,34 @@ class DeviceStore(MediaStore):
             with self._lock:
                 self._dirs[folder].discard(PurePosixPath(relpath).name.casefold())
             raise
+        finally:
+            if staged:
+                staged.unlink(missing_ok=True)
+        self._listing = None
         return MediaItem(
             item.key, item.podcast, item.title, item.published, relpath, size, item.ext, item.author
         )
 
-    def _intend(self, relpath: str, entry: Entry, finish: Finisher | None) -> Finisher:
-        """Post-processing, then the manifest's intent line, just before the rename."""
+    def _stage(
+        self, item: MediaItem, source: MediaStore, transfer: Transfer, finish: Finisher
+    ) -> Path:
+        """A local copy of ``item`` with the post-processing done, to write out in one go.
 
-        def run(item: MediaItem, tmp: Path) -> None:
-            if finish is not None:
-                finish(item, tmp)
-            self.manifest.intend_add(
-                relpath,
-                Entry(
-                    entry.key,
-                    tmp.stat().st_size,
-                    entry.podcast,
-                    entry.title,
-                    entry.published,
-                    entry.ext,
-                ),
-            )
-
-        return run
+        Players and phones write best (some only) whole files in one sequential
+        stream, so steps such as tagging never rewrite a file on the player.
+        """
+        with self._lock:
+            if self.staging is None:
+                self.staging = self._temporary = Path(tempfile.mkdtemp(prefix="podsync-"))
+        self.staging.mkdir(parents=True, exist_ok=True)
+        staged = self.staging / f"{item.key}.{item.ext}"
+        try:
+            source.export(item, staged, transfer.silent())
+            finish(item, staged)
+        except BaseException:
+            staged.unlink(missing_ok=True)
+            raise
+        return staged
 
     def remove(self, item: MediaItem) -> None:
         if not self.manifest.owns(item.location):
@@ -137,6 +149,7 @@ class DeviceStore(MediaStore):
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
         self.manifest.forget(item.location)
+        self._listing = None
         if path.parent not in (self.root, self.root / self.folder):
             with contextlib.suppress(OSError):
                 path.parent.rmdir()  # only succeeds once the podcast folder is empty
@@ -152,13 +165,22 @@ class DeviceStore(MediaStore):
             self.manifest.forget(path)
         self.missing.clear()
         self._listing = None
+        if self._temporary is not None:
+            shutil.rmtree(self._temporary, ignore_errors=True)
         try:
             self.manifest.save()
         except OSError as exc:
-            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
-                raise
             # The journal already holds every change; the next push folds it in.
-            self.warning = "the player is full: its manifest is kept as a journal for now"
+            self.warning = (
+                f"could not rewrite the manifest ({exc.strerror}); its journal keeps the record"
+            )
+
+    def free_space(self) -> int | None:
+        try:
+            stat = os.statvfs(self.root)
+        except OSError:
+            return None
+        return stat.f_bavail * stat.f_frsize
 
     def _claim(self, folder: str, name: str) -> str:
         """A file name in ``folder`` that nothing uses, compared without case as FAT does."""
@@ -176,3 +198,11 @@ class DeviceStore(MediaStore):
 def _join(*parts: str) -> str:
     """A relative path from the non-empty ``parts``."""
     return "/".join(p for p in parts if p)
+
+
+def _entry(item: MediaItem, path: Path) -> Entry:
+    return Entry(item.key, path.stat().st_size, item.podcast, item.title, item.published, item.ext)
+
+
+def _exact(item: MediaItem, source: MediaStore) -> int | None:
+    return item.size if source.exact_sizes else None
