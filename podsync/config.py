@@ -136,7 +136,9 @@ class Config:
         overrides: dict[str, dict[str, dict[str, Any]]] = {}
         for name, sections in devices.items():
             if not isinstance(sections, dict):
-                raise ConfigError(_where(path, text, name, f"devices.{name} must be a [table]"))
+                raise ConfigError(
+                    _where(path, text, f"devices.{name}", f"devices.{name} must be a [table]")
+                )
             allowed = {s: SETTINGS[s] for s in DEVICE_SECTIONS}
             overrides[name] = {}
             _merge(overrides[name], sections, allowed, text, path, f"devices.{name}.")
@@ -154,41 +156,60 @@ def _merge(
     """Check ``data`` against ``allowed`` and write its values into ``values``."""
     for section, table in data.items():
         if section not in allowed:
-            raise ConfigError(_where(path, text, section, f"unknown section [{prefix}{section}]"))
+            raise ConfigError(
+                _where(path, text, f"{prefix}{section}", f"unknown section [{prefix}{section}]")
+            )
         if not isinstance(table, dict):
-            raise ConfigError(_where(path, text, section, f"{prefix}{section} must be a [table]"))
+            raise ConfigError(
+                _where(path, text, f"{prefix}{section}", f"{prefix}{section} must be a [table]")
+            )
         for key, value in table.items():
             setting = allowed[section].get(key)
             if setting is None:
                 raise ConfigError(
-                    _where(path, text, key, f"unknown setting {prefix}{section}.{key}")
+                    _where(
+                        path,
+                        text,
+                        f"{prefix}{section}.{key}",
+                        f"unknown setting {prefix}{section}.{key}",
+                    )
                 )
             name = f"{prefix}{section}.{key}"
-            values.setdefault(section, {})[key] = _check(setting, name, key, value, path, text)
+            values.setdefault(section, {})[key] = _check(setting, name, value, path, text)
 
 
-def _check(setting: Setting, name: str, key: str, value: Any, path: Path, text: str) -> Any:
+def _check(setting: Setting, name: str, value: Any, path: Path, text: str) -> Any:
     if setting.type is int and (isinstance(value, bool) or not isinstance(value, int)):
-        raise ConfigError(_where(path, text, key, f"{name} must be a whole number, not {value!r}"))
+        raise ConfigError(_where(path, text, name, f"{name} must be a whole number, not {value!r}"))
     if not isinstance(value, setting.type):
         kind = setting.type.__name__
-        raise ConfigError(_where(path, text, key, f"{name} must be a {kind}, not {value!r}"))
+        raise ConfigError(_where(path, text, name, f"{name} must be a {kind}, not {value!r}"))
     if setting.minimum is not None and value < setting.minimum:
-        raise ConfigError(_where(path, text, key, f"{name} must be at least {setting.minimum}"))
+        raise ConfigError(_where(path, text, name, f"{name} must be at least {setting.minimum}"))
     if setting.type is list and not all(isinstance(v, str) for v in value):
-        raise ConfigError(_where(path, text, key, f"{name} must be a list of strings"))
+        raise ConfigError(_where(path, text, name, f"{name} must be a list of strings"))
     if setting.check is not None:
         try:
             setting.check(value)
         except ValueError as exc:
-            raise ConfigError(_where(path, text, key, f"{name}: {exc}")) from None
+            raise ConfigError(_where(path, text, name, f"{name}: {exc}")) from None
     return value
 
 
-def _where(path: Path, text: str, key: str, message: str) -> str:
-    """Prefix ``message`` with the file and the first line that mentions ``key``."""
-    pattern = re.compile(rf"^\s*\[?\s*[\"']?{re.escape(key)}\b")
+_HEADER = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]")
+_KEY = re.compile(r"^\s*[\"']?([A-Za-z0-9_-]+)[\"']?\s*=")
+
+
+def _where(path: Path, text: str, dotted: str, message: str) -> str:
+    """Prefix ``message`` with the file and the line that defines ``dotted`` (a table or key)."""
+    table = ""
     for number, line in enumerate(text.splitlines(), start=1):
-        if pattern.match(line):
+        header, key = _HEADER.match(line), _KEY.match(line)
+        if header:
+            table = header.group(1).replace(" ", "").replace('"', "")
+            found = table == dotted
+        else:
+            found = key is not None and ".".join(filter(None, [table, key.group(1)])) == dotted
+        if found:
             return f"{path}, line {number}: {message}"
     return f"{path}: {message}"

@@ -95,9 +95,14 @@ class Run:
     home: Path
 
     def __call__(
-        self, *args: str, timeout: float = 60, check: int | None = 0, **kwargs: object
+        self,
+        *args: str,
+        timeout: float = 60,
+        check: int | None = 0,
+        env: dict[str, str] | None = None,
+        **kwargs: object,
     ) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "PODSYNC_HOME": str(self.home)}
+        env = {**(env or os.environ), "PODSYNC_HOME": str(self.home)}
         result = subprocess.run(
             [*COMMAND, *args],
             env=env,
@@ -113,8 +118,8 @@ class Run:
             )
         return result
 
-    def popen(self, *args: str) -> subprocess.Popen[str]:
-        env = {**os.environ, "PODSYNC_HOME": str(self.home)}
+    def popen(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+        env = {**(env or os.environ), "PODSYNC_HOME": str(self.home)}
         return subprocess.Popen(
             [*COMMAND, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
@@ -148,7 +153,9 @@ def fat_player(tmp_path: Path):
         pytest.skip(f"needs {', '.join(missing) or '/dev/fuse'} (scripts/setup --test installs)")
     mounted: list[Path] = []
 
-    def make(size_mb: int = 32, name: str = "player", cluster_kb: int = 8) -> Path:
+    def make(
+        size_mb: int = 32, name: str = "player", cluster_kb: int = 8, source: str | None = None
+    ) -> Path:
         image = tmp_path / f"{name}.img"
         mount = tmp_path / name
         mount.mkdir()
@@ -160,7 +167,9 @@ def fat_player(tmp_path: Path):
             ["mkfs.vfat", "-s", str(cluster_kb * 2), str(image)], check=True, capture_output=True
         )
         subprocess.run(
-            ["fusefat", "-o", "rw+", str(image), str(mount)], check=True, capture_output=True
+            ["fusefat", "-o", f"rw+,fsname={source}" if source else "rw+", str(image), str(mount)],
+            check=True,
+            capture_output=True,
         )
         mounted.append(mount)
         return mount
@@ -168,3 +177,15 @@ def fat_player(tmp_path: Path):
     yield make
     for mount in mounted:
         subprocess.run(["fusermount", "-u", str(mount)], check=False, capture_output=True)
+
+
+@pytest.fixture
+def testbed():
+    """A umockdev testbed whose fake udev devices the podsync command sees."""
+    from umockdev import Testbed, available
+
+    if not available():
+        pytest.skip("needs umockdev (scripts/setup --test installs it)")
+    bed = Testbed()
+    yield bed
+    bed.close()

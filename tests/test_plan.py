@@ -5,9 +5,21 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from podsync.filters import NewestPerPodcast, NotDone, NotWanted, PlanState
+from podsync.filters import (
+    MaxAge,
+    NewestPerPodcast,
+    NotDone,
+    NotPlayed,
+    NotWanted,
+    PlanState,
+    Played,
+    Podcasts,
+    Space,
+    Uncached,
+)
 from podsync.model import MediaItem
 from podsync.plan import make_plan
+from podsync.sizes import Budget
 
 DAY = 86400.0
 
@@ -129,3 +141,105 @@ def test_properties(source, target_src, keep, done) -> None:
     for i in after:
         per_podcast[i.podcast] = per_podcast.get(i.podcast, 0) + 1
     assert all(count <= keep for count in per_podcast.values())
+
+
+# Each filter of the device issue, shown in a plan.
+
+
+def test_max_age_filter() -> None:
+    now = 100 * DAY
+    source = [
+        item("new", published=now - 2 * DAY),
+        item("old", published=now - 40 * DAY),
+        item("undated", published=0),
+    ]
+    plan = make_plan(source, [], [MaxAge(30), NewestPerPodcast(5)], DELETE, PlanState(now=now))
+    assert sorted(keys(plan.copies)) == ["new", "undated"]
+
+
+def test_include_and_exclude_podcasts() -> None:
+    source = [
+        item("t1", "Tech Talk", 3),
+        item("t2", "Tech News", 2),
+        item("c1", "Cooking", 1),
+        item("n1", "Nightly Tech", 4),
+    ]
+    only_tech = Podcasts(include=("tech*",))
+    plan = make_plan(source, [], [only_tech, NewestPerPodcast(5)], DELETE, PlanState())
+    assert keys(plan.copies) == ["t1", "t2"]
+    no_news = Podcasts(include=("*tech*",), exclude=("*news",))
+    plan = make_plan(source, [], [no_news, NewestPerPodcast(5)], DELETE, PlanState())
+    assert keys(plan.copies) == ["n1", "t1"]
+    # An excluded podcast already on the player is deleted by "no longer wanted".
+    held = [item("c1", "Cooking", 1, where="dev")]
+    plan = make_plan(source, held, [no_news, NewestPerPodcast(5)], DELETE, PlanState())
+    assert [(i.key, reason) for i, reason in plan.deletes] == [
+        ("c1", "no longer among the episodes to keep")
+    ]
+
+
+def test_played_episodes_are_deleted_and_not_copied() -> None:
+    source = [item("a1", published=1), item("a2", published=2), item("a3", published=3)]
+    held = [item("a2", published=2, where="dev")]
+    plan = make_plan(
+        source,
+        held,
+        [NotPlayed(), NewestPerPodcast(2)],
+        [Played(), NotWanted()],
+        PlanState(played={"a2", "a3"}),
+    )
+    assert [(i.key, reason) for i, reason in plan.deletes] == [("a2", "played")]
+    assert keys(plan.copies) == ["a1"]
+
+
+def test_uncached_episodes_are_deleted_only_when_asked() -> None:
+    held = [item("gone", published=5, where="dev"), item("kept", published=4, where="dev")]
+    source = [item("kept", published=4)]
+    assert make_plan(source, held, COPY, DELETE, PlanState()).deletes == ()
+    plan = make_plan(source, held, COPY, [Uncached(), *DELETE], PlanState())
+    assert [(i.key, reason) for i, reason in plan.deletes] == [("gone", "no longer in the cache")]
+
+
+def sized(key: str, size: int, published: float, where: str = "src") -> MediaItem:
+    return MediaItem(key, "A", key, published, f"{where}/{key}", size)
+
+
+def test_budget_in_bytes_fills_newest_first_and_reports_the_rest() -> None:
+    source = [sized(f"e{n}", 300, n) for n in range(5)]
+    space = Space(total=10_000, free=10_000, budget=Budget.parse("1000"))
+    plan = make_plan(source, [], [NewestPerPodcast(5)], DELETE, PlanState(space=space))
+    assert keys(plan.copies) == ["e4", "e3", "e2"]
+    assert [(i.key, reason) for i, reason in plan.unfit] == [
+        ("e1", "needs 300 B, 100 B left"),
+        ("e0", "needs 300 B, 100 B left"),
+    ]
+
+
+def test_budget_counts_what_podsync_already_holds_and_frees() -> None:
+    held = [sized("old", 600, 0, "dev"), sized("mid", 300, 1, "dev")]
+    source = [sized("mid", 300, 1), sized("new", 500, 2), sized("newer", 400, 3)]
+    space = Space(total=10_000, free=10_000, budget=Budget.parse("1000"))
+    plan = make_plan(source, held, [NewestPerPodcast(4)], DELETE, PlanState(space=space))
+    # Everything stays wanted: 1000 - 900 held = 100 B left, nothing fits.
+    assert plan.copies == () and keys(i for i, _ in plan.unfit) == ["newer", "new"]
+    plan = make_plan(source, held, [NewestPerPodcast(3)], DELETE, PlanState(space=space))
+    # keep 3: "old" goes and frees its 600 B; "newer" (400) fits, then "new" (500) does not.
+    assert keys(i for i, _ in plan.deletes) == ["old"]
+    assert keys(plan.copies) == ["newer"] and keys(i for i, _ in plan.unfit) == ["new"]
+
+
+def test_keep_a_share_free_and_the_reserve() -> None:
+    source = [sized(f"e{n}", 100, n) for n in range(10)]
+    space = Space(total=1000, free=700, reserve=50, budget=Budget.parse("20% free"))
+    plan = make_plan(source, [], [NewestPerPodcast(10)], DELETE, PlanState(space=space))
+    assert len(plan.copies) == 5  # 700 free - 200 kept free = 500
+    space = Space(total=1000, free=700, reserve=250)
+    plan = make_plan(source, [], [NewestPerPodcast(10)], DELETE, PlanState(space=space))
+    assert len(plan.copies) == 4  # 700 free - 250 reserve = 450
+
+
+def test_sizes_round_up_to_the_allocation_unit() -> None:
+    source = [sized(f"e{n}", 1500, n) for n in range(4)]
+    space = Space(total=100_000, free=6000, block=1024)
+    plan = make_plan(source, [], [NewestPerPodcast(10)], DELETE, PlanState(space=space))
+    assert len(plan.copies) == 2  # each takes 2048 B on disk, not 1500
