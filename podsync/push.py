@@ -98,10 +98,13 @@ def space_of(path: Path, cfg: Config) -> Space:
 
 
 def is_fat(path: Path) -> bool:
+    """Whether the player's file system is FAT (asking udev only about FUSE mounts)."""
     mount = mount_of(path)
     if mount is None:
         return False
-    return mount.fstype in FAT_TYPES or drive_info(mount.source).fs_type in FAT_TYPES
+    if mount.fstype.startswith("fuse"):
+        return drive_info(mount.source).fs_type in FAT_TYPES
+    return mount.fstype in FAT_TYPES
 
 
 def push(
