@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from podsync.loopback import FeedServer, SampleEpisode, rss
+from podsync.loopback import FeedServer, SampleEpisode, rss, silent_mp3
 
 PODSYNC = str(Path(sys.executable).with_name("podsync"))
 """The podsync installed beside this Python (the one under test)."""
@@ -39,7 +39,8 @@ def podsync_env(home: Path) -> dict[str, str]:
 
 def filled_cache(home: Path, episodes: int, size: int) -> Path:
     """A podsync home whose cache holds ``episodes`` files of ``size`` bytes; returns the cache."""
-    body = os.urandom(size)
+    frames = silent_mp3(1)  # real MPEG frames, as a podcast holds, cut to ``size``
+    body = (frames * (size // len(frames) + 1))[:size]
     (home / "config").mkdir(parents=True, exist_ok=True)
     (home / "config" / "config.toml").write_text(f"[filters]\nkeep = {episodes}\n")
     with FeedServer() as server:

@@ -35,15 +35,17 @@ def copy_file(src: Path, dest: Path, advance: Callable[[int], None]) -> int:
                 else:
                     n = _copy_chunk(infd, outfd)
                 if not n:
-                    stat = os.fstat(infd)
-                    os.utime(outfd, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-                    return copied
+                    break
                 copied += n
                 advance(n)
         finally:
             os.close(outfd)
+        stat = os.fstat(infd)
     finally:
         os.close(infd)
+    # By path, once closed: some FUSE file systems ignore times set through a descriptor.
+    os.utime(dest, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    return copied
 
 
 _NO_KERNEL_COPY = {

@@ -256,6 +256,9 @@ def test_tags_on_the_player_copy_only_and_playlists(
         [cached] = list(cache.rglob(f"*.{ext}"))
         assert cached.read_bytes() == body  # the cache's original is untouched
         [copy] = list(player.rglob(f"*.{ext}"))
+        # FAT keeps times to 2 s; both are the episode's publication date
+        assert abs(copy.stat().st_mtime - cached.stat().st_mtime) <= 2
+        assert abs(cached.stat().st_mtime - podcast.episodes[list(bodies).index(ext)].published) < 1
         tags = mutagen.File(copy, easy=True)
         assert tags["album"] == ["Mixed Formats"], ext
         assert tags["title"] == [f"In {ext}"]

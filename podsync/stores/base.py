@@ -117,7 +117,11 @@ def write_then_rename(
         transfer.check()
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
+        times = tmp.stat()
         os.replace(tmp, final)
+        with contextlib.suppress(OSError):  # some FUSE file systems reset it on rename
+            if final.stat().st_mtime_ns != times.st_mtime_ns:
+                os.utime(final, ns=(times.st_atime_ns, times.st_mtime_ns))
     except BaseException:
         if not keep_partial:
             with contextlib.suppress(OSError):

@@ -136,7 +136,9 @@ class DeviceStore(MediaStore):
         staged = self.staging / f"{item.key}.{item.ext}"
         try:
             source.export(item, staged, transfer.silent())
+            before = staged.stat()
             finish(item, staged)
+            os.utime(staged, ns=(before.st_atime_ns, before.st_mtime_ns))  # keep the source's
         except BaseException:
             staged.unlink(missing_ok=True)
             raise
