@@ -7,6 +7,7 @@ device store, played signals, the filters, the steps and the space it has.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +39,6 @@ from podsync.sizes import Budget, parse_size
 from podsync.state import Device
 from podsync.steps import FinishStep, PostStep, PreStep
 from podsync.steps.limits import FAT_TYPES, FileSizeLimit
-from podsync.steps.mtime import PublishedMtime
 from podsync.steps.playlists import Playlists
 from podsync.steps.tags import Tagger
 from podsync.stores.cache import CacheStore
@@ -115,6 +115,7 @@ def push(
     *,
     dry_run: bool = False,
     delete: bool = True,
+    cancel: threading.Event | None = None,
 ) -> PushReport:
     """Sync the cache to ``device`` mounted at ``path`` (or, with ``dry_run``, only plan it)."""
     cfg = app.config.for_device(device.name)
@@ -142,9 +143,8 @@ def push(
             space=space_of(path, cfg),
         )
         pre: list[PreStep] = [FileSizeLimit()] if is_fat(path) else []
-        post: list[PostStep] = [PublishedMtime()]
-        if cfg.get("tags", "enabled"):
-            post.append(Tagger())
+        # (copies keep the cache file's mtime, the publication date, by themselves)
+        post: list[PostStep] = [Tagger()] if cfg.get("tags", "enabled") else []
         playlists = Playlists(path, target.folder, manifest)
         finish: list[FinishStep] = [playlists] if cfg.get("playlists", "enabled") else []
         with TaskManager(
@@ -152,6 +152,7 @@ def push(
             cfg.get("push", "delete_workers"),
             progress.on_task,
             progress.on_bytes,
+            cancel,
         ) as tasks:
             manager = SyncManager(
                 CacheStore(app.home.episodes_dir, app.state),

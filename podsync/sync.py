@@ -127,7 +127,9 @@ class SyncManager:
             for step in self.pre_steps:
                 prepared = step.prepare(prepared)
             try:
-                stored = self.target.add(prepared, self.source, transfer, self._post)
+                stored = self.target.add(
+                    prepared, self.source, transfer, self._post if self.post_steps else None
+                )
             except OSError as exc:
                 if self._out_of_room(exc, prepared):
                     self.full = True

@@ -102,12 +102,14 @@ class TaskManager:
         delete_workers: int = 2,
         listener: Listener | None = None,
         on_bytes: Callable[[int], None] | None = None,
+        cancel: threading.Event | None = None,
     ) -> None:
         self._pools = {
             "copy": _Pool("copy", copy_workers, self),
             "delete": _Pool("delete", delete_workers, self),
         }
-        self._cancel = threading.Event()
+        self._cancel = cancel or threading.Event()
+        """Set to stop the run; may be shared, so that another thread can stop it."""
         self._idle = threading.Condition()
         self._outstanding = 0
         self._listener = listener
