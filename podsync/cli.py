@@ -18,6 +18,7 @@ from podsync.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, PodsyncError
 
 if TYPE_CHECKING:
     from podsync.app import App
+    from podsync.udev import Files
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -125,6 +126,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("name", metavar="NAME")
     sub.set_defaults(handler=cmd_device_remove)
+
+    sub = command(
+        "watch",
+        cmd_watch,
+        "sync each registered player when it is plugged in (runs until stopped)",
+    )
+    sub.add_argument("-v", "--verbose", action="store_true", help="log every event, not just syncs")
+
+    udev = command("udev", _udev_help, "install the udev rule and user service for auto-sync")
+    actions = udev.add_subparsers(title="udev commands", metavar="ACTION")
+    for name, handler, text in (
+        (
+            "install",
+            cmd_udev_install,
+            "write the udev rule for the registered players and the systemd user unit "
+            "that runs 'podsync watch'; run it again after 'podsync device add'",
+        ),
+        ("uninstall", cmd_udev_uninstall, "remove what 'podsync udev install' wrote"),
+    ):
+        sub = actions.add_parser(name, help=text.split(";")[0], description=text)
+        sub.add_argument(
+            "--root", type=Path, metavar="DIR", help="work under DIR instead of / (for packaging)"
+        )
+        if name == "install":
+            sub.add_argument(
+                "--print", action="store_true", help="show the two files instead of writing them"
+            )
+        sub.set_defaults(handler=handler)
 
     sub = command(
         "demo",
@@ -291,6 +320,60 @@ def cmd_device_list(args: argparse.Namespace) -> int:
                 (d.name, str(where) if where else "not connected", str(files.get(d.id, 0)), last)
             )
         _table(rows)
+    return EXIT_OK
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    import logging
+    import os
+
+    from podsync.watcher import Watcher, push_outcome
+
+    handler = logging.StreamHandler(sys.stderr)
+    # Under systemd the journal stamps each line already.
+    stamp = "" if os.environ.get("JOURNAL_STREAM") else "%(asctime)s "
+    handler.setFormatter(logging.Formatter(f"{stamp}%(message)s", "%H:%M:%S"))
+    log = logging.getLogger("podsync")
+    log.addHandler(handler)
+    log.setLevel(logging.DEBUG if args.verbose else logging.INFO)
+    with _open() as app:
+        Watcher(app, push_outcome).run()
+    return EXIT_OK
+
+
+def _udev_help(args: argparse.Namespace) -> int:
+    build_parser().parse_args(["udev", "--help"])
+    return EXIT_OK
+
+
+def _udev_files(args: argparse.Namespace) -> tuple[Files, Path]:
+    """The rule and unit for the registered players; the folder to stage a rule in."""
+    import os
+
+    from podsync.udev import render
+
+    with _open() as app:
+        return render(app.state.devices(), args.root, dict(os.environ)), app.home.state_dir
+
+
+def cmd_udev_install(args: argparse.Namespace) -> int:
+    from podsync.udev import install
+
+    files, state_dir = _udev_files(args)
+    if args.print:
+        print(f"# {files.rule}\n{files.rule_text}\n# {files.unit}\n{files.unit_text}", end="")
+        return EXIT_OK
+    for line in install(files, state_dir, system=args.root is None):
+        print(line)
+    return EXIT_OK
+
+
+def cmd_udev_uninstall(args: argparse.Namespace) -> int:
+    from podsync.udev import uninstall
+
+    files, _ = _udev_files(args)
+    for line in uninstall(files, system=args.root is None):
+        print(line)
     return EXIT_OK
 
 

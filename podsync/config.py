@@ -81,6 +81,24 @@ SETTINGS: dict[str, dict[str, Setting]] = {
     "playlists": {
         "enabled": Setting(bool, True, "write an m3u8 playlist per podcast and one of all"),
     },
+    "watch": {
+        "sync_on_start": Setting(
+            bool, True, "on start, sync the registered players that are already connected"
+        ),
+        "mount_timeout": Setting(
+            int, 60, "seconds to wait for a plugged-in player to be mounted", minimum=1
+        ),
+        "udev": Setting(bool, True, "listen for udev events (false: mounts and folders only)"),
+        "automount_dirs": Setting(
+            list,
+            ["/media/$USER", "/run/media/$USER", "/Volumes"],
+            "folders where players appear when mounted; watched for new players",
+        ),
+        "debounce": Setting(
+            int, 10, "seconds of quiet in the cache before new episodes are pushed", minimum=0
+        ),
+        "notify": Setting(bool, True, "show a desktop notification when a sync ends"),
+    },
     "tags": {
         "enabled": Setting(
             bool,

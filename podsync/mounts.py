@@ -50,3 +50,32 @@ def mount_of(path: Path, mounts: list[Mount] | None = None) -> Mount | None:
         ):
             best = mount
     return best
+
+
+class MountTable:
+    """The mount table as it changes: :meth:`fileno` turns readable-with-priority on each change.
+
+    The kernel flags ``/proc/self/mountinfo`` with POLLPRI whenever a file system
+    is mounted or unmounted, so a watcher can sleep in ``poll()`` instead of re-reading.
+    """
+
+    def __init__(self, path: Path = MOUNTINFO) -> None:
+        self._file = open(path, "rb")  # noqa: SIM115 - kept open for poll(), closed by close()
+        self.mounts: list[Mount] = []
+        self.refresh()
+
+    def fileno(self) -> int:
+        return self._file.fileno()
+
+    def refresh(self) -> tuple[list[Mount], list[Mount]]:
+        """Re-read the table; return the mounts that appeared and those that went."""
+        self._file.seek(0)
+        now = parse_mountinfo(self._file.read().decode("utf-8", errors="replace"))
+        before = set(self.mounts)
+        added = [m for m in now if m not in before]
+        gone = [m for m in self.mounts if m not in set(now)]
+        self.mounts = now
+        return added, gone
+
+    def close(self) -> None:
+        self._file.close()

@@ -70,3 +70,20 @@ def print_push(report: PushReport, out: TextIO = sys.stdout) -> None:
         print(f"  {_n(unfit, 'episode')} did not fit on the player", file=out)
         for item, reason in plan.unfit:
             print(f"    {item.label} ({reason})", file=out)
+
+
+def push_summary(report: PushReport) -> str:
+    """One line for a log or a notification: what a push did."""
+    result = report.result
+    if result is None or report.plan.empty:
+        return f"up to date ({_n(report.plan.kept, 'episode')} there)"
+    parts = [f"copied {len(result.copied)} ({human_size(result.copied_bytes)})"]
+    parts.append(f"deleted {len(result.deleted)}")
+    if result.failed:
+        parts.append(f"{len(result.failed)} failed: {result.failed[0].error}")
+    if result.cancelled:
+        parts.append(f"{len(result.cancelled)} not done (stopped)")
+    unfit = len(report.plan.unfit) + len(result.no_room)
+    if unfit:
+        parts.append(f"{unfit} did not fit")
+    return ", ".join(parts)

@@ -145,37 +145,67 @@ def media_files(root: Path) -> list[str]:
 FAT_TOOLS = ("fusefat", "mkfs.vfat", "fusermount")
 
 
-@pytest.fixture
-def fat_player(tmp_path: Path):
-    """Make and mount a real FAT image with fusefat: ``fat_player(size_mb) -> mount point``."""
-    missing = [tool for tool in FAT_TOOLS if shutil.which(tool) is None]
-    if missing or not Path("/dev/fuse").exists():
-        pytest.skip(f"needs {', '.join(missing) or '/dev/fuse'} (scripts/setup --test installs)")
-    mounted: list[Path] = []
+class FatPlayers:
+    """Real FAT images mounted with fusefat: ``fat_player(size_mb) -> mount point``."""
 
-    def make(
-        size_mb: int = 32, name: str = "player", cluster_kb: int = 8, source: str | None = None
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.sources: dict[Path, str | None] = {}
+        self.mounted: set[Path] = set()
+
+    def __call__(
+        self,
+        size_mb: int = 32,
+        name: str = "player",
+        cluster_kb: int = 8,
+        source: str | None = None,
     ) -> Path:
-        image = tmp_path / f"{name}.img"
-        mount = tmp_path / name
+        mount = self.folder / name
         mount.mkdir()
-        with open(image, "wb") as f:
+        with open(self.image(mount), "wb") as f:
             f.truncate(size_mb * 1024 * 1024)
         # No volume label: fusefat would list it as a file.  Large clusters: fusefat cannot
         # grow a folder past its first cluster (kernel vfat can).
         subprocess.run(
-            ["mkfs.vfat", "-s", str(cluster_kb * 2), str(image)], check=True, capture_output=True
-        )
-        subprocess.run(
-            ["fusefat", "-o", f"rw+,fsname={source}" if source else "rw+", str(image), str(mount)],
+            ["mkfs.vfat", "-s", str(cluster_kb * 2), str(self.image(mount))],
             check=True,
             capture_output=True,
         )
-        mounted.append(mount)
+        self.sources[mount] = source
+        self.mount(mount)
         return mount
 
-    yield make
-    for mount in mounted:
+    def image(self, mount: Path) -> Path:
+        return mount.with_name(f"{mount.name}.img")
+
+    def mount(self, mount: Path) -> None:
+        """Mount the image of ``mount`` (again), as the player being plugged in."""
+        source = self.sources[mount]
+        options = f"rw+,fsname={source}" if source else "rw+"
+        subprocess.run(
+            ["fusefat", "-o", options, str(self.image(mount)), str(mount)],
+            check=True,
+            capture_output=True,
+        )
+        self.mounted.add(mount)
+
+    def unmount(self, mount: Path, timeout: float = 20) -> None:
+        """Unmount, retrying while a process still has a file open there."""
+        deadline = time.monotonic() + timeout
+        while subprocess.run(["fusermount", "-u", str(mount)], capture_output=True).returncode:
+            assert time.monotonic() < deadline, f"{mount} stayed busy"
+            time.sleep(0.1)
+        self.mounted.discard(mount)
+
+
+@pytest.fixture
+def fat_player(tmp_path: Path) -> Iterator[FatPlayers]:
+    missing = [tool for tool in FAT_TOOLS if shutil.which(tool) is None]
+    if missing or not Path("/dev/fuse").exists():
+        pytest.skip(f"needs {', '.join(missing) or '/dev/fuse'} (scripts/setup --test installs)")
+    players = FatPlayers(tmp_path)
+    yield players
+    for mount in players.mounted:
         subprocess.run(["fusermount", "-u", str(mount)], check=False, capture_output=True)
 
 

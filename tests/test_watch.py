@@ -1,0 +1,216 @@
+"""``podsync watch`` for real: udev events from a umockdev testbed, FAT players via fusefat.
+
+Each test runs the real ``podsync watch`` process and waits (with a deadline,
+never a fixed sleep) for what it logs and for the files on the player.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import COMMAND, FatPlayers, Podcast, media_files
+
+DEADLINE = 45.0
+
+
+class Watch:
+    """A running ``podsync watch -v`` whose log the test reads."""
+
+    def __init__(self, home: Path, log: Path, env: dict[str, str] | None = None) -> None:
+        self.log_path = log
+        self._log = open(log, "w")  # noqa: SIM115 - closed by stop()
+        self.proc = subprocess.Popen(
+            [*COMMAND, "watch", "-v"],
+            env={**(env or os.environ), "PODSYNC_HOME": str(home)},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        self.wait_for("watching for players")
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+    def wait_for(self, text: str, count: int = 1) -> None:
+        self.wait_until(lambda: self.log.count(text) >= count, f"{count} × {text!r} in the log")
+
+    def wait_until(self, condition: Callable[[], object], what: str) -> None:
+        deadline = time.monotonic() + DEADLINE
+        while not condition():
+            assert self.proc.poll() is None, f"podsync watch exited early:\n{self.log}"
+            assert time.monotonic() < deadline, f"no {what} within {DEADLINE} s:\n{self.log}"
+            time.sleep(0.05)
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        code = self.proc.wait(timeout=DEADLINE)
+        self._log.close()
+        return code
+
+
+@pytest.fixture
+def watch(home: Path, tmp_path: Path) -> Iterator[Callable[..., Watch]]:
+    started: list[Watch] = []
+
+    def start(env: dict[str, str] | None = None) -> Watch:
+        started.append(Watch(home, tmp_path / f"watch{len(started)}.log", env))
+        return started[-1]
+
+    yield start
+    for w in started:
+        w.stop(signal.SIGKILL)
+
+
+def configure(home: Path, **watch: object) -> None:
+    # Untagged copies keep the served size, so a partial file shows.
+    lines = ["[tags]", "enabled = false", "[watch]"]
+    lines += [f"{key} = {json.dumps(value)}" for key, value in watch.items()]
+    (home / "config").mkdir(parents=True, exist_ok=True)
+    (home / "config" / "config.toml").write_text("\n".join(lines) + "\n")
+
+
+def fake_notify_send(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """An environment whose notify-send records each notification in a file."""
+    bin_dir, record = tmp_path / "bin", tmp_path / "notifications"
+    bin_dir.mkdir()
+    script = bin_dir / "notify-send"
+    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> {record}\n')
+    script.chmod(0o755)
+    return {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}, record
+
+
+def sizes_match(player: Path, podcast: Podcast) -> bool:
+    """Every episode file on the player has its full size (no partial file under a final name)."""
+    sizes = {e.size for e in podcast.episodes}
+    return all((player / f).stat().st_size in sizes for f in media_files(player))
+
+
+def test_a_plugged_in_player_is_synced_once_its_mount_appears(
+    podsync, make_podcast, fat_player: FatPlayers, testbed, watch, home: Path, tmp_path: Path
+) -> None:
+    props = {"ID_FS_UUID": "ABCD-1234", "ID_FS_TYPE": "vfat", "ID_SERIAL": "Clip_0001"}
+    sdb1 = testbed.add_partition("sdb1", **props)
+    sdc1 = testbed.add_partition("sdc1", **{**props, "ID_FS_UUID": "FFFF-0000"})
+    player = fat_player(source="/dev/sdb1")
+    env = testbed.env()
+    podsync("device", "add", str(player), "--name", "clip", env=env)
+    fat_player.unmount(player)
+    podcast = make_podcast("news", "News", 3)
+    podsync("subscribe", podcast.url)
+    podsync("fetch")
+    configure(home, mount_timeout=30)
+    notify_env, notifications = fake_notify_send(tmp_path)
+    w = watch({**env, "PATH": notify_env["PATH"]})
+
+    testbed.uevent(sdb1, "add")
+    testbed.uevent(sdb1, "add")  # repeated events start one sync
+    w.wait_for("clip plugged in (/dev/sdb1); waiting for it to be mounted")
+    fat_player.mount(player)
+    w.wait_for("clip: synced: copied 3")
+    assert len(media_files(player)) == 3 and sizes_match(player, podcast)
+    assert "podsync: clip synced" in notifications.read_text()
+
+    # Another drive, not registered: its events and its mount change nothing.
+    stranger = fat_player(name="stranger", source="/dev/sdc1")
+    testbed.uevent(sdb1, "change")
+    testbed.uevent(sdc1, "add")
+    w.wait_for("add: /dev/sdc1, not a registered player")
+    assert w.stop() == 0
+    assert list(stranger.iterdir()) == []
+    assert w.log.count("syncing (") == 1
+    assert w.log.count("plugged in") == 1
+    assert "stopped" in w.log
+
+
+def test_a_player_already_mounted_is_synced_when_the_watcher_starts(
+    podsync, make_podcast, fat_player: FatPlayers, watch, home: Path
+) -> None:
+    player = fat_player()
+    podsync("device", "add", str(player), "--name", "stick")
+    podsync("subscribe", make_podcast("news", "News", 2).url)
+    podsync("fetch")
+    configure(home)
+    w = watch()
+    w.wait_for(f"stick: syncing (already connected at {player})")
+    w.wait_for("stick: synced: copied 2")
+    assert len(media_files(player)) == 2
+    assert w.stop(signal.SIGINT) == 0
+
+
+def test_unplugged_mid_sync_the_watcher_survives_and_the_next_plug_in_completes(
+    podsync, server, fat_player: FatPlayers, testbed, watch, home: Path
+) -> None:
+    sdb1 = testbed.add_partition("sdb1", ID_FS_UUID="ABCD-1234", ID_FS_TYPE="vfat")
+    player = fat_player(size_mb=64, source="/dev/sdb1")
+    env = testbed.env()
+    podsync("device", "add", str(player), "--name", "clip", env=env)
+    fat_player.unmount(player)
+    podcast = Podcast(server, "big", "Big")
+    for n in range(4):
+        podcast.add_episode(f"Long talk {n}", time.time() - (4 - n) * 86400, seconds=400)
+    podsync("subscribe", podcast.url)
+    podsync("fetch")
+    configure(home, notify=False)
+    w = watch(env)
+
+    testbed.uevent(sdb1, "add")
+    fat_player.mount(player)
+    folder = player / "Podcasts"
+    w.wait_until(lambda: any(folder.rglob(".podsync-*.part")), "a copy in flight")
+    testbed.uevent(sdb1, "remove")
+    w.wait_for("clip: sync stopped")
+    fat_player.unmount(player)
+    assert w.proc.poll() is None, "the watcher must outlive an unplugged player"
+
+    # Plugged in again: what is there is whole, and the sync completes.
+    testbed.uevent(sdb1, "add")
+    fat_player.mount(player)
+    w.wait_for("clip: synced: copied")
+    assert len(media_files(player)) == 4 and sizes_match(player, podcast)
+    assert not list(folder.rglob("*.part"))
+    assert w.stop() == 0
+
+
+def test_without_udev_a_player_appearing_in_an_automount_folder_is_synced(
+    podsync, make_podcast, watch, home: Path, tmp_path: Path
+) -> None:
+    media = tmp_path / "media"
+    media.mkdir()
+    configure(home, udev=False, automount_dirs=[str(media)], debounce=0)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    podsync("device", "add", str(stick), "--name", "stick")
+    podcast = make_podcast("news", "News", 2)
+    podsync("subscribe", podcast.url)
+    podsync("fetch")
+    marker = tmp_path / "marker"
+    (stick / ".podsync").rename(marker)  # unplugged: no longer at its registered path
+    w = watch()
+    assert "syncing" not in w.log
+
+    # The folder shows up first, its files a moment later (as a mount would).
+    mounted = media / "STICK"
+    mounted.mkdir()
+    time.sleep(0.3)
+    shutil.copytree(marker, mounted / ".podsync")
+    w.wait_for(f"stick: syncing (appeared at {mounted})")
+    w.wait_for("stick: synced: copied 2")
+    assert len(media_files(mounted)) == 2
+
+    # While it stays connected, new episodes that land in the cache follow it.
+    podcast.add_episode("News episode 3", time.time())
+    podsync("fetch")
+    w.wait_for("stick: syncing (new episodes in the cache)")
+    w.wait_for("stick: synced: copied 1")
+    assert len(media_files(mounted)) == 3
+    assert w.stop() == 0
