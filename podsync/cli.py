@@ -357,13 +357,14 @@ def _udev_files(args: argparse.Namespace) -> tuple[Files, Path]:
 
 
 def cmd_udev_install(args: argparse.Namespace) -> int:
-    from podsync.udev import install
+    from podsync.udev import install, may_write
 
     files, state_dir = _udev_files(args)
     if args.print:
         print(f"# {files.rule}\n{files.rule_text}\n# {files.unit}\n{files.unit_text}", end="")
         return EXIT_OK
-    for line in install(files, state_dir, system=args.root is None):
+    system = args.root is None
+    for line in install(files, state_dir, system=system, rule_writable=may_write(files.rule)):
         print(line)
     return EXIT_OK
 

@@ -93,7 +93,15 @@ def render(devices: list[Device], root: Path | None, env: dict[str, str]) -> Fil
     )
 
 
-def install(files: Files, staging: Path, *, system: bool) -> list[str]:
+def may_write(path: Path) -> bool:
+    """Whether this user may create ``path`` (its nearest existing folder is writable)."""
+    folder = path.parent
+    while not folder.exists():
+        folder = folder.parent
+    return os.access(folder, os.W_OK)
+
+
+def install(files: Files, staging: Path, *, system: bool, rule_writable: bool) -> list[str]:
     """Write the unit, and the rule where we may; return what was done, line by line.
 
     ``system`` is true when the files go to the live system (no ``--root``):
@@ -102,7 +110,7 @@ def install(files: Files, staging: Path, *, system: bool) -> list[str]:
     one command that installs it is returned.
     """
     done = [_write(files.unit, files.unit_text)]
-    if not system or os.access(files.rule.parent, os.W_OK):
+    if rule_writable:
         done.append(_write(files.rule, files.rule_text))
         if system:
             done += _run(["udevadm", "control", "--reload"])

@@ -214,3 +214,27 @@ def test_without_udev_a_player_appearing_in_an_automount_folder_is_synced(
     w.wait_for("stick: synced: copied 1")
     assert len(media_files(mounted)) == 3
     assert w.stop() == 0
+
+
+def test_sigterm_mid_sync_rolls_back_the_file_in_flight_and_exits_cleanly(
+    podsync, server, fat_player: FatPlayers, watch, home: Path
+) -> None:
+    player = fat_player(size_mb=64)
+    podsync("device", "add", str(player), "--name", "stick")
+    podcast = Podcast(server, "big", "Big")
+    for n in range(4):
+        podcast.add_episode(f"Long talk {n}", time.time() - (4 - n) * 86400, seconds=400)
+    podsync("subscribe", podcast.url)
+    podsync("fetch")
+    configure(home, notify=False)
+    w = watch()
+    folder = player / "Podcasts"
+    w.wait_until(lambda: any(folder.rglob(".podsync-*.part")), "a copy in flight")
+    assert w.stop(signal.SIGTERM) == 0
+    assert "stopping: finishing or rolling back the file in flight" in w.log
+    assert w.log.rstrip().endswith("stopped")
+    assert sizes_match(player, podcast)
+    assert not list(folder.rglob("*.part"))
+    # What was copied is recorded: the next push copies only the rest.
+    rest = 4 - len(media_files(player))
+    assert (f"copied {rest}" if rest else "up to date") in podsync("push").stdout
