@@ -57,7 +57,6 @@ class Waiting:
 class Appeared:
     """A new folder in an automount folder, until its marker shows or time runs out."""
 
-    path: Path
     deadline: float
     next_look: float
     delay: float = RETRY_FIRST
@@ -78,6 +77,8 @@ class Sync:
 
 @dataclass
 class Connected:
+    """A player synced and still mounted: new episodes in the cache follow it."""
+
     device: Device
     path: Path
     devname: str | None
@@ -85,7 +86,8 @@ class Connected:
 
 @dataclass(frozen=True)
 class Outcome:
-    device: Device
+    """How a sync ended, in a line for the log and the notification."""
+
     ok: bool
     text: str
 
@@ -282,7 +284,7 @@ class Watcher:
             self._gone(lambda _devname, p: p == path, "removed")
             return
         now = time.monotonic()
-        self._appeared[path] = Appeared(path, now + self._mount_timeout, now)
+        self._appeared[path] = Appeared(now + self._mount_timeout, now)
 
     def _on_cache(self, kind: str, path: Path) -> None:
         if not path.name.startswith("."):  # partial downloads are hidden
@@ -365,7 +367,7 @@ class Watcher:
             outcome = self._push(sync.device, sync.path, sync.cancel)
         except Exception as exc:  # a service must outlive any one sync
             log.exception("%s: sync crashed", sync.device.name)
-            outcome = Outcome(sync.device, False, f"crashed: {exc}")
+            outcome = Outcome(False, f"crashed: {exc}")
         self._post("done", sync, outcome)
 
     def _finished(self, sync: Sync, outcome: Outcome) -> None:
@@ -421,7 +423,7 @@ def push_outcome(device: Device, path: Path, cancel: threading.Event) -> Outcome
         with App.open() as app:
             report = push(app, device, path, Progress("syncing", enabled=False), cancel=cancel)
     except PodsyncError as exc:
-        return Outcome(device, False, str(exc))
+        return Outcome(False, str(exc))
     except OSError as exc:  # unplugged mid-run
-        return Outcome(device, False, exc.strerror or str(exc))
-    return Outcome(device, report.ok, push_summary(report))
+        return Outcome(False, exc.strerror or str(exc))
+    return Outcome(report.ok, push_summary(report))

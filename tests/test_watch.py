@@ -132,6 +132,31 @@ def test_a_plugged_in_player_is_synced_once_its_mount_appears(
     assert "stopped" in w.log
 
 
+def test_two_players_plugged_in_together_each_get_their_own_sync(
+    podsync, make_podcast, fat_player: FatPlayers, testbed, watch, home: Path
+) -> None:
+    env = testbed.env()
+    players = {}
+    for n, name in enumerate(("sdb1", "sdc1")):
+        syspath = testbed.add_partition(name, ID_FS_UUID=f"AAAA-000{n}", ID_FS_TYPE="vfat")
+        mount = fat_player(name=f"player{n}", source=f"/dev/{name}")
+        podsync("device", "add", str(mount), "--name", f"player{n}", env=env)
+        fat_player.unmount(mount)
+        players[syspath] = mount
+    podsync("subscribe", make_podcast("news", "News", 2).url)
+    podsync("fetch")
+    configure(home, notify=False)
+    w = watch(env)
+    for syspath in players:
+        testbed.uevent(syspath, "add")
+    for mount in players.values():
+        fat_player.mount(mount)
+    w.wait_for("player0: synced: copied 2")
+    w.wait_for("player1: synced: copied 2")
+    assert all(len(media_files(mount)) == 2 for mount in players.values())
+    assert w.stop() == 0
+
+
 def test_a_player_already_mounted_is_synced_when_the_watcher_starts(
     podsync, make_podcast, fat_player: FatPlayers, watch, home: Path
 ) -> None:
