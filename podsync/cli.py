@@ -7,6 +7,9 @@ them, so ``podsync --help`` starts fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import logging
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -24,13 +27,20 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["__names"]:  # for the completion scripts: names, one per line
+        return _print_names(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "handler"):
         parser.print_help()
         return EXIT_OK
+    _log_to_stderr(args)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
+        if args.quiet and args.report and not getattr(args, "json", False):
+            with contextlib.redirect_stdout(io.StringIO()):
+                return args.handler(args)
         return args.handler(args)
     except PodsyncError as exc:
         print(f"podsync: error: {exc}", file=sys.stderr)
@@ -44,8 +54,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
+def _print_names(kinds: list[str]) -> int:
+    from podsync.completion import names
+
+    try:
+        for kind in kinds:
+            print("\n".join(names(kind)))
+    except (PodsyncError, OSError):
+        return EXIT_FAILED  # completing a name must never print an error into the command line
+    return EXIT_OK
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def _log_to_stderr(args: argparse.Namespace) -> None:
+    """Send podsync's log to stderr: warnings, or more with -v (``watch``: its events)."""
+    import logging
+    import os
+
+    handler = logging.StreamHandler(sys.stderr)
+    # A long-running watcher stamps its lines, except under systemd whose journal does.
+    stamp = args.log_level == logging.INFO and not os.environ.get("JOURNAL_STREAM")
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(message)s" if stamp else "%(message)s", "%H:%M:%S")
+    )
+    log = logging.getLogger("podsync")
+    log.addHandler(handler)
+    if args.verbose:
+        log.setLevel(logging.DEBUG)
+    else:
+        log.setLevel(logging.WARNING if args.quiet else args.log_level)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,15 +98,37 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"podsync {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true", help="say more, log details")
+    common.add_argument("-q", "--quiet", action="store_true", help="print only errors and warnings")
+    common.set_defaults(report=True, log_level=logging.WARNING)
 
-    def command(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, description=help_text)
+    def command(
+        name: str, handler: Handler, help_text: str, group: argparse._SubParsersAction | None = None
+    ) -> argparse.ArgumentParser:
+        sub = (group or commands).add_parser(
+            name, help=help_text.split(";")[0], description=help_text, parents=[common]
+        )
         sub.set_defaults(handler=handler)
         return sub
 
+    def json_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--json", action="store_true", help="print JSON (the shape is in docs/usage.md)"
+        )
+
     sub = command("subscribe", cmd_subscribe, "subscribe to podcast feeds")
     sub.add_argument("urls", nargs="+", metavar="URL", help="feed address (http or https)")
-    command("list", cmd_list, "list podcasts with their episode counts")
+    sub = command("list", cmd_list, "list podcasts with their episode counts")
+    sub.set_defaults(report=False)
+    json_option(sub)
+    sub = command(
+        "status",
+        cmd_status,
+        "show podcasts, players and the cache at a glance, and what the next push would do",
+    )
+    sub.set_defaults(report=False)
+    json_option(sub)
     command("fetch", cmd_fetch, "refresh feeds and download new episodes into the cache")
 
     sub = command("push", cmd_push, "copy new episodes to players and delete old ones")
@@ -86,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument(
         "--eject", action="store_true", help="then flush, unmount and power off the player"
     )
+    json_option(sub)
 
     sub = command("mark-played", cmd_mark_played, "mark episodes as played (or not)")
     sub.add_argument("podcast", metavar="PODCAST", help="podcast title, or a glob like 'Tech*'")
@@ -99,11 +162,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     device = command("device", _device_help, "register and list players")
     actions = device.add_subparsers(title="device commands", metavar="ACTION")
-    sub = actions.add_parser(
+    sub = command(
         "add",
-        help="register the player mounted at MOUNTPOINT",
-        description="Register the player (or folder) mounted at "
-        "MOUNTPOINT; writes a small .podsync/ marker on it.",
+        cmd_device_add,
+        "register the player (or folder) mounted at MOUNTPOINT; writes a small .podsync/ "
+        "marker on it",
+        actions,
     )
     sub.add_argument("mountpoint", type=Path, metavar="MOUNTPOINT")
     sub.add_argument("--name", required=True, help="a short name to refer to it by")
@@ -111,49 +175,67 @@ def build_parser() -> argparse.ArgumentParser:
         "--folder",
         help="folder on the player for podcasts (default: the push.folder setting, 'Podcasts')",
     )
-    sub.set_defaults(handler=cmd_device_add)
-    sub = actions.add_parser(
-        "list",
-        help="list registered players",
-        description="List registered players and where they are mounted.",
+    sub = command(
+        "list", cmd_device_list, "list registered players; where they are mounted", actions
     )
-    sub.set_defaults(handler=cmd_device_list)
-    sub = actions.add_parser(
+    sub.set_defaults(report=False)
+    json_option(sub)
+    sub = command(
         "remove",
-        help="forget a registered player",
-        description="Forget a registered player. Its files stay on it; a later "
-        "'device add' takes them over again.",
+        cmd_device_remove,
+        "forget a registered player; its files stay on it, and a later 'device add' takes "
+        "them over again",
+        actions,
     )
     sub.add_argument("name", metavar="NAME")
-    sub.set_defaults(handler=cmd_device_remove)
 
     sub = command(
         "watch",
         cmd_watch,
-        "sync each registered player when it is plugged in (runs until stopped)",
+        "sync each registered player when it is plugged in; runs until stopped, -v logs "
+        "every event",
     )
-    sub.add_argument("-v", "--verbose", action="store_true", help="log every event, not just syncs")
+    sub.set_defaults(log_level=logging.INFO)
 
     udev = command("udev", _udev_help, "install the udev rule and user service for auto-sync")
     actions = udev.add_subparsers(title="udev commands", metavar="ACTION")
-    for name, handler, text in (
-        (
-            "install",
-            cmd_udev_install,
-            "write the udev rule for the registered players and the systemd user unit "
-            "that runs 'podsync watch'; run it again after 'podsync device add'",
-        ),
-        ("uninstall", cmd_udev_uninstall, "remove what 'podsync udev install' wrote"),
-    ):
-        sub = actions.add_parser(name, help=text.split(";")[0], description=text)
-        sub.add_argument(
-            "--root", type=Path, metavar="DIR", help="work under DIR instead of / (for packaging)"
-        )
-        if name == "install":
-            sub.add_argument(
-                "--print", action="store_true", help="show the two files instead of writing them"
-            )
-        sub.set_defaults(handler=handler)
+    sub = command(
+        "install",
+        cmd_udev_install,
+        "write the udev rule for the registered players and the systemd user unit "
+        "that runs 'podsync watch'; run it again after 'podsync device add'",
+        actions,
+    )
+    sub.add_argument(
+        "--print", action="store_true", help="show the two files instead of writing them"
+    )
+    sub.add_argument(
+        "--root", type=Path, metavar="DIR", help="work under DIR instead of / (for packaging)"
+    )
+    sub = command(
+        "uninstall", cmd_udev_uninstall, "remove what 'podsync udev install' wrote", actions
+    )
+    sub.add_argument(
+        "--root", type=Path, metavar="DIR", help="work under DIR instead of / (for packaging)"
+    )
+
+    sub = command(
+        "config",
+        cmd_config,
+        "show the config file's path and the settings in effect (defaults, the file, "
+        "per-device overrides)",
+    )
+    sub.set_defaults(report=False)
+    sub.add_argument("--edit", action="store_true", help="open the file in $EDITOR, then check it")
+    sub.add_argument("--path", action="store_true", help="print only the file's path")
+
+    sub = command(
+        "completion",
+        cmd_completion,
+        "print a shell completion script (see docs/usage.md to install it)",
+    )
+    sub.set_defaults(report=False)
+    sub.add_argument("shell", choices=("bash", "zsh", "fish"))
 
     sub = command(
         "demo",
@@ -194,18 +276,33 @@ def cmd_subscribe(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from podsync.status import podcast_rows
+    from podsync.table import format_table
+
     with _open() as app:
-        podcasts = app.state.podcasts()
-        if not podcasts:
-            print("No subscriptions yet; add one with: podsync subscribe URL")
-            return EXIT_OK
-        counts = app.state.counts()
-        rows = [("PODCAST", "EPISODES", "CACHED", "STATUS")]
-        for p in podcasts:
-            known, cached = counts.get(p.id, (0, 0))
-            status = p.status if not p.error else f"{p.status}: {p.error}"
-            rows.append((p.title or p.url, str(known), str(cached), status))
-        _table(rows)
+        rows = podcast_rows(app)
+    if args.json:
+        return _print_json({"podcasts": [row.to_json() for row in rows]})
+    if not rows:
+        print("No subscriptions yet; add one with: podsync subscribe URL")
+        return EXIT_OK
+    table = [("PODCAST", "EPISODES", "CACHED", "PLAYED", "STATUS")]
+    for row in rows:
+        status = row.status if not row.error else f"{row.status}: {row.error}"
+        counts = row.counts
+        table.append((row.title, str(counts.known), str(counts.cached), str(counts.played), status))
+    print("\n".join(format_table(table, numeric=(1, 2, 3), width=_width())))
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from podsync.status import gather, render
+
+    with _open() as app:
+        status = gather(app)
+    if args.json:
+        return _print_json(status.to_json())
+    print(render(status, _width(), sys.stdout.isatty()))
     return EXIT_OK
 
 
@@ -228,9 +325,10 @@ def cmd_push(args: argparse.Namespace) -> int:
     from podsync.eject import eject
     from podsync.progress import Progress
     from podsync.push import push
-    from podsync.report import print_push
+    from podsync.report import print_push, push_json
 
     status = EXIT_OK
+    pushes = []
     with _open() as app:
         for device, path in resolve(app.state, args.target):
             try:
@@ -238,17 +336,25 @@ def cmd_push(args: argparse.Namespace) -> int:
                     app,
                     device,
                     path,
-                    Progress("syncing"),
+                    Progress("syncing", enabled=None if not (args.quiet or args.json) else False),
                     dry_run=args.dry_run,
                     delete=not args.no_delete,
                 )
-                print_push(report)
                 status = max(status, EXIT_OK if report.ok else EXIT_FAILED)
+                if args.json:
+                    pushes.append(push_json(report))
+                else:
+                    print_push(report)
                 if args.eject and not args.dry_run:
-                    print(eject(path))
+                    ejected = eject(path)
+                    if not args.json:
+                        print(ejected)
             except PodsyncError as exc:
                 print(f"podsync: error: {device.name}: {exc}", file=sys.stderr)
                 status = max(status, exc.exit_code)
+                pushes.append({"device": device.name, "path": str(path), "error": str(exc)})
+    if args.json:
+        _print_json({"pushes": pushes})
     return status
 
 
@@ -295,47 +401,51 @@ def cmd_device_add(args: argparse.Namespace) -> int:
 
 
 def cmd_device_list(args: argparse.Namespace) -> int:
-    import time
-
-    from podsync.devices import locate
+    from podsync.status import device_rows, last_sync
+    from podsync.table import format_table
 
     with _open() as app:
-        devices = app.state.devices()
-        if not devices:
-            print("No devices registered; add one with: podsync device add MOUNTPOINT --name NAME")
-            return EXIT_OK
-        files = app.state.device_file_counts()
-        rows = [("DEVICE", "CONNECTED AT", "EPISODES", "LAST SYNC")]
-        for d in devices:
-            where = locate(d)
-            last = (
-                (
-                    time.strftime("%Y-%m-%d %H:%M", time.localtime(d.last_sync_at))
-                    + f" ({d.last_result})"
-                )
-                if d.last_sync_at
-                else "never"
-            )
-            rows.append(
-                (d.name, str(where) if where else "not connected", str(files.get(d.id, 0)), last)
-            )
-        _table(rows)
+        rows = device_rows(app)
+    if args.json:
+        return _print_json({"devices": [row.to_json() for row in rows]})
+    if not rows:
+        print("No devices registered; add one with: podsync device add MOUNTPOINT --name NAME")
+        return EXIT_OK
+    table = [("DEVICE", "CONNECTED AT", "EPISODES", "LAST SYNC")]
+    for row in rows:
+        where = str(row.path) if row.path else "not connected"
+        table.append((row.device.name, where, str(row.episodes), last_sync(row.device)))
+    print("\n".join(format_table(table, numeric=(2,), width=_width())))
+    return EXIT_OK
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    from podsync.config import Config
+    from podsync.config_edit import edit, show
+    from podsync.home import Home
+
+    path = Home.from_env().config_file
+    if args.path:
+        print(path)
+        return EXIT_OK
+    if args.edit:
+        edit(path)
+        print(f"{path}: ok")
+        return EXIT_OK
+    print(show(Config.load(path)), end="")
+    return EXIT_OK
+
+
+def cmd_completion(args: argparse.Namespace) -> int:
+    from podsync.completion import script
+
+    print(script(args.shell, build_parser()), end="")
     return EXIT_OK
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    import logging
-    import os
-
     from podsync.watcher import Watcher, push_outcome
 
-    handler = logging.StreamHandler(sys.stderr)
-    # Under systemd the journal stamps each line already.
-    stamp = "" if os.environ.get("JOURNAL_STREAM") else "%(asctime)s "
-    handler.setFormatter(logging.Formatter(f"{stamp}%(message)s", "%H:%M:%S"))
-    log = logging.getLogger("podsync")
-    log.addHandler(handler)
-    log.setLevel(logging.DEBUG if args.verbose else logging.INFO)
     with _open() as app:
         Watcher(app, push_outcome).run()
     return EXIT_OK
@@ -384,8 +494,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(args.dir)
 
 
-def _table(rows: list[tuple[str, ...]]) -> None:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-    for row in rows:
-        cells = [cell.ljust(w) for cell, w in zip(row, widths, strict=False)]
-        print("  ".join([*cells, row[-1]]).rstrip())
+def _width() -> int:
+    """The terminal's width; unlimited when the output is not a terminal."""
+    import shutil
+
+    return shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 0
+
+
+def _print_json(data: object) -> int:
+    import json
+
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+    return EXIT_OK

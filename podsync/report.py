@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 from podsync.fetch import FetchReport
+from podsync.model import MediaItem
 from podsync.push import PushReport
 from podsync.sizes import human_size
+from podsync.tasks import Task
 
 
 def _n(count: int, noun: str) -> str:
@@ -87,3 +89,41 @@ def push_summary(report: PushReport) -> str:
     if unfit:
         parts.append(f"{unfit} did not fit")
     return ", ".join(parts)
+
+
+def push_json(report: PushReport) -> dict[str, Any]:
+    """The documented JSON shape of one player's push (or dry run)."""
+    plan, result = report.plan, report.result
+
+    def item(i: MediaItem) -> dict[str, Any]:
+        return {"podcast": i.podcast, "title": i.title, "size": i.size}
+
+    def tasks(done: list[Task]) -> list[dict[str, Any]]:
+        return [{"item": t.label, "error": t.error} for t in done]
+
+    return {
+        "device": report.device.name,
+        "path": str(report.path),
+        "dry_run": result is None,
+        "ok": report.ok,
+        "error": None,
+        "played_from_scrobbler": report.played,
+        "warnings": report.warnings,
+        "plan": {
+            "copy": [item(i) for i in plan.copies],
+            "copy_bytes": plan.copy_bytes,
+            "delete": [{"path": i.location, "reason": why} for i, why in plan.deletes],
+            "unfit": [{**item(i), "reason": why} for i, why in plan.unfit],
+            "kept": plan.kept,
+        },
+        "result": None
+        if result is None
+        else {
+            "copied": len(result.copied),
+            "copied_bytes": result.copied_bytes,
+            "deleted": len(result.deleted),
+            "failed": tasks(result.failed),
+            "skipped": tasks(result.skipped),
+            "cancelled": len(result.cancelled),
+        },
+    }

@@ -446,3 +446,33 @@ class State:
 
     def integrity_check(self) -> str:
         return self._rows("PRAGMA integrity_check")[0][0]
+
+    # summaries, for status and list
+
+    def podcast_summary(self) -> dict[int, PodcastCounts]:
+        """Per podcast id: episodes known, cached, played, and the cache's bytes."""
+        return {
+            r[0]: PodcastCounts(*r[1:])
+            for r in self._rows(
+                "SELECT podcast_id, COUNT(*), COUNT(cache_path), COUNT(played_at),"
+                " COALESCE(SUM(cache_size), 0) FROM episodes GROUP BY podcast_id"
+            )
+        }
+
+    def device_podcast_counts(self) -> dict[tuple[str, int], int]:
+        """Per (device id, podcast id): the episodes on that player at its last sync."""
+        return {
+            (r[0], r[1]): r[2]
+            for r in self._rows(
+                "SELECT f.device_id, e.podcast_id, COUNT(*) FROM device_files f"
+                " JOIN episodes e ON e.key = f.episode_key GROUP BY f.device_id, e.podcast_id"
+            )
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PodcastCounts:
+    known: int = 0
+    cached: int = 0
+    played: int = 0
+    cache_bytes: int = 0

@@ -1,0 +1,82 @@
+"""``podsync config``: the settings in effect as TOML, and editing the file safely."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from podsync.config import SETTINGS, Config
+from podsync.errors import ConfigError
+from podsync.fileio import write_atomically
+
+
+def toml_value(value: Any) -> str:
+    """``value`` as TOML (the types settings have: bool, int, str, list of str)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def show(config: Config) -> str:
+    """The effective settings: each with what it does, and its default when the file changed it."""
+    where = config.path
+    state = "" if where and where.exists() else " (not created yet: all defaults)"
+    lines = [f"# config file: {where}{state}", ""]
+    for section, settings in SETTINGS.items():
+        lines.append(f"[{section}]")
+        for key, setting in settings.items():
+            value = config.get(section, key)
+            note = "" if value == setting.default else f"  # default: {toml_value(setting.default)}"
+            lines += [f"# {setting.help}", f"{key} = {toml_value(value)}{note}"]
+        lines.append("")
+    for device, sections in config.devices.items():
+        for section, values in sections.items():
+            lines.append(f"[devices.{device}.{section}]")
+            lines += [f"{key} = {toml_value(value)}" for key, value in values.items()]
+            lines.append("")
+    return "\n".join(lines)
+
+
+def template() -> str:
+    """A new config file: every setting, commented out at its default."""
+    lines = [
+        "# podsync settings. Uncomment a line to change it; `podsync config` shows what is in",
+        "# effect. Per-player overrides go in [devices.NAME.SECTION] tables, for example:",
+        "#   [devices.clip.filters]",
+        "#   keep = 3",
+        "",
+    ]
+    for section, settings in SETTINGS.items():
+        lines.append(f"[{section}]")
+        for key, setting in settings.items():
+            lines += [f"# {setting.help}", f"# {key} = {toml_value(setting.default)}"]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def editor() -> list[str]:
+    for name in ("VISUAL", "EDITOR"):
+        if os.environ.get(name):
+            return shlex.split(os.environ[name])
+    for fallback in ("editor", "nano", "vi"):
+        if shutil.which(fallback):
+            return [fallback]
+    raise ConfigError("no editor found: set $EDITOR")
+
+
+def edit(path: Path) -> None:
+    """Open ``path`` in the user's editor (creating it from the template), then check it."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, template().encode())
+    argv = [*editor(), str(path)]
+    try:
+        subprocess.run(argv, check=False)
+    except OSError as exc:
+        raise ConfigError(f"cannot run the editor {argv[0]!r}: {exc.strerror}") from None
+    Config.load(path)  # raises with the file and line when the edit broke something
