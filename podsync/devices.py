@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from podsync.errors import DeviceError
+from podsync.errors import DeviceError, UsageError
 from podsync.fileio import write_atomically
 from podsync.identity import drive_info, matches
 from podsync.manifest import MARKER_DIR
@@ -40,16 +40,16 @@ def read_marker(root: Path) -> str | None:
 def register(state: State, path: Path, name: str, folder: str) -> Device:
     """Register the player at ``path`` as ``name``: write its marker, note its udev identity."""
     if not name.strip() or "/" in name or name.startswith("-"):
-        raise DeviceError(f"invalid device name {name!r}")
+        raise UsageError(f"invalid device name {name!r}")
     if state.device(name) is not None:
-        raise DeviceError(f"a device named {name!r} is already registered")
+        raise UsageError(f"a device named {name!r} is already registered")
     if not path.is_dir():
-        raise DeviceError(f"{path} is not a folder (is the player mounted?)")
+        raise UsageError(f"{path} is not a folder (is the player mounted?)")
     root = path.resolve()
     device_id = read_marker(root)
     for known in state.devices():
         if known.id == device_id:
-            raise DeviceError(f"{root} is already registered as {known.name!r}")
+            raise UsageError(f"{root} is already registered as {known.name!r}")
     device_id = device_id or uuid.uuid4().hex
     marker = {"id": device_id, "name": name, "registered": int(time.time())}
     try:
@@ -71,7 +71,7 @@ def unregister(state: State, name: str) -> Device:
     """Forget the player ``name``; what podsync put on it stays, and stays podsync's."""
     device = state.device(name)
     if device is None:
-        raise DeviceError(f"no device named {name!r}")
+        raise UsageError(f"no device named {name!r}")
     state.remove_device(device.id)
     return device
 
@@ -104,7 +104,7 @@ def resolve(state: State, target: str | None) -> list[tuple[Device, Path]]:
         mounts = current_mounts()
         found = [(d, p) for d in state.devices() if (p := locate(d, mounts)) is not None]
         if not state.devices():
-            raise DeviceError(
+            raise UsageError(
                 "no device registered; add one with: podsync device add MOUNTPOINT --name NAME"
             )
         if not found:
@@ -122,12 +122,12 @@ def resolve(state: State, target: str | None) -> list[tuple[Device, Path]]:
         for device in state.devices():
             if device.id == device_id:
                 return [(device, candidate.resolve())]
-        raise DeviceError(
+        raise UsageError(
             f"{target} is not a registered device; register it with: "
             f"podsync device add {target} --name NAME"
         )
     names = ", ".join(d.name for d in state.devices()) or "none"
-    raise DeviceError(f"no device named {target!r} (registered: {names})")
+    raise UsageError(f"no device named {target!r} (registered: {names})")
 
 
 @contextmanager

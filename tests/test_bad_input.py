@@ -27,7 +27,7 @@ def free_port() -> int:
 
 def test_unknown_device_name(podsync, player: Path) -> None:
     podsync("device", "add", str(player), "--name", "stick")
-    err = one_line_error(podsync("push", "nosuch", check=1).stderr)
+    err = one_line_error(podsync("push", "nosuch", check=2).stderr)
     assert "no device named 'nosuch' (registered: stick)" in err
 
 
@@ -35,7 +35,7 @@ def test_folder_that_is_not_a_registered_device(podsync, player: Path, tmp_path:
     podsync("device", "add", str(player), "--name", "stick")
     other = tmp_path / "other"
     other.mkdir()
-    err = one_line_error(podsync("push", str(other), check=1).stderr)
+    err = one_line_error(podsync("push", str(other), check=2).stderr)
     assert "is not a registered device" in err and "podsync device add" in err
 
 
@@ -47,20 +47,20 @@ def test_registered_device_not_connected(podsync, player: Path) -> None:
 
 
 def test_push_with_no_device_registered(podsync) -> None:
-    err = one_line_error(podsync("push", check=1).stderr)
+    err = one_line_error(podsync("push", check=2).stderr)
     assert "no device registered" in err
 
 
 def test_device_add_on_a_missing_folder(podsync, tmp_path: Path) -> None:
     err = one_line_error(
-        podsync("device", "add", str(tmp_path / "nope"), "--name", "x", check=1).stderr
+        podsync("device", "add", str(tmp_path / "nope"), "--name", "x", check=2).stderr
     )
     assert "is not a folder" in err
 
 
 def test_device_add_twice(podsync, player: Path) -> None:
     podsync("device", "add", str(player), "--name", "stick")
-    err = one_line_error(podsync("device", "add", str(player), "--name", "other", check=1).stderr)
+    err = one_line_error(podsync("device", "add", str(player), "--name", "other", check=2).stderr)
     assert "already registered as 'stick'" in err
 
 

@@ -74,7 +74,7 @@ def test_device_list_and_remove(podsync, player: Path, tmp_path: Path) -> None:
     out = podsync("device", "remove", "old").stdout
     assert "Forgot old" in out
     assert "old" not in podsync("device", "list").stdout
-    assert "no device named 'old'" in podsync("device", "remove", "old", check=1).stderr
+    assert "no device named 'old'" in podsync("device", "remove", "old", check=2).stderr
 
 
 def fake_udisksctl(tmp_path: Path, fail: str = "") -> dict[str, str]:
