@@ -45,6 +45,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PodsyncError as exc:
         print(f"podsync: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # the reader went away (``podsync list | head``): not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
     except OSError as exc:  # a player unplugged or a disk failing mid-run
         where = f": {exc.filename}" if exc.filename else ""
         print(f"podsync: error: {exc.strerror or exc}{where}", file=sys.stderr)
@@ -325,7 +330,7 @@ def cmd_push(args: argparse.Namespace) -> int:
     from podsync.eject import eject
     from podsync.progress import Progress
     from podsync.push import push
-    from podsync.report import print_push, push_json
+    from podsync.report import print_push, push_error_json, push_json
 
     status = EXIT_OK
     pushes = []
@@ -352,7 +357,7 @@ def cmd_push(args: argparse.Namespace) -> int:
             except PodsyncError as exc:
                 print(f"podsync: error: {device.name}: {exc}", file=sys.stderr)
                 status = max(status, exc.exit_code)
-                pushes.append({"device": device.name, "path": str(path), "error": str(exc)})
+                pushes.append(push_error_json(device, path, str(exc)))
     if args.json:
         _print_json({"pushes": pushes})
     return status

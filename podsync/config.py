@@ -160,6 +160,17 @@ class Config:
             allowed = {s: SETTINGS[s] for s in DEVICE_SECTIONS}
             overrides[name] = {}
             _merge(overrides[name], sections, allowed, text, path, f"devices.{name}.")
+            if "folder" in overrides[name].get("push", {}):
+                key = f"devices.{name}.push.folder"
+                raise ConfigError(
+                    _where(
+                        path,
+                        text,
+                        key,
+                        f"{key}: a player's folder is chosen when it is registered "
+                        "(podsync device add --folder)",
+                    )
+                )
         return cls(values, path, overrides)
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any, TextIO
 
 from podsync.fetch import FetchReport
 from podsync.model import MediaItem
 from podsync.push import PushReport
 from podsync.sizes import human_size
+from podsync.state import Device
 from podsync.tasks import Task
 
 
@@ -126,4 +128,19 @@ def push_json(report: PushReport) -> dict[str, Any]:
             "skipped": tasks(result.skipped),
             "cancelled": len(result.cancelled),
         },
+    }
+
+
+def push_error_json(device: Device, path: Path, error: str) -> dict[str, Any]:
+    """The JSON of a push that could not run, in the same shape as :func:`push_json`."""
+    return {
+        "device": device.name,
+        "path": str(path),
+        "dry_run": False,
+        "ok": False,
+        "error": error,
+        "played_from_scrobbler": 0,
+        "warnings": [],
+        "plan": None,
+        "result": None,
     }

@@ -17,7 +17,7 @@ from podsync.app import App
 from podsync.errors import PodsyncError
 from podsync.sizes import human_size
 from podsync.state import Device, PodcastCounts
-from podsync.table import format_table
+from podsync.table import format_table, shorten
 
 
 @dataclass(frozen=True)
@@ -244,7 +244,7 @@ def device_table(rows: list[DeviceRow], width: int) -> list[str]:
     for row in rows:
         where = str(row.path) if row.path else "not connected"
         table.append([row.device.name, where, last_sync(row.device), _next(row.next_push)])
-    return format_table(table, width=width)
+    return format_table(table, width=width, shrink=(1, 3), paths=(1,))
 
 
 def _next(plan: NextPush | None) -> str:
@@ -252,10 +252,12 @@ def _next(plan: NextPush | None) -> str:
         return "-"
     if plan.error:
         return plan.error
-    if not (plan.copy or plan.delete):
+    if not (plan.copy or plan.delete or plan.unfit):
         return "up to date"
-    text = f"copy {plan.copy} ({human_size(plan.copy_bytes)}), delete {plan.delete}"
-    return text + (f", {plan.unfit} won't fit" if plan.unfit else "")
+    parts = [f"copy {plan.copy} ({human_size(plan.copy_bytes)})"] if plan.copy else []
+    parts += [f"delete {plan.delete}"] if plan.delete else []
+    parts += [f"{plan.unfit} won't fit"] if plan.unfit else []
+    return ", ".join(parts)
 
 
 def space_bar(space: Space, width: int, fancy: bool) -> str:
@@ -295,9 +297,11 @@ def render(status: Status, width: int = 80, fancy: bool = False) -> str:
         out.append("No devices registered; add one with: podsync device add MOUNTPOINT --name NAME")
     if status.cache:
         cache = status.cache
+        where = f"{cache.path}"
         out += [
             "",
-            f"Cache: {cache.episodes} episodes, {human_size(cache.bytes)} in {cache.path}; "
-            f"{human_size(cache.free)} free",
+            f"Cache: {cache.episodes} episodes, {human_size(cache.bytes)}, "
+            f"{human_size(cache.free)} free, in",
+            "  " + (shorten(where, width - 2, keep_end=True) if width else where),
         ]
     return "\n".join(out)

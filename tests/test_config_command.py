@@ -1,0 +1,65 @@
+"""``podsync config`` and docs/config.md: every setting documented, the example valid."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from podsync.config import SETTINGS
+from podsync.config_edit import toml_value
+
+DOC = Path(__file__).parent.parent / "docs" / "config.md"
+
+
+def example() -> str:
+    text = DOC.read_text(encoding="utf-8")
+    return re.search(r"## An example.*?```toml\n(.*?)```", text, re.S).group(1)
+
+
+def test_every_setting_is_documented_with_its_default() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    for section, settings in SETTINGS.items():
+        table = text.split(f"### `[{section}]`", 1)[1].split("###", 1)[0]
+        for key, setting in settings.items():
+            row = f"| `{key}` | `{toml_value(setting.default)}` |"
+            assert row in table, f"docs/config.md lacks {section}.{key}: {row}"
+    documented = set(re.findall(r"^### `\[(\w+)\]`", text, re.M))
+    assert documented == set(SETTINGS), "docs/config.md documents a section the code lacks"
+
+
+def test_the_documented_example_loads_and_config_shows_it(podsync) -> None:
+    config = podsync.home / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(example())
+    out = podsync("config").stdout
+    assert f"# config file: {config}\n" in out
+    assert "keep = 3  # default: 5" in out
+    assert "# newest episodes kept per podcast" in out
+    assert '[devices.clip.filters]\nkeep = 2\ninclude = ["Silent*"]' in out
+    assert podsync("config", "--path").stdout.strip() == str(config)
+
+
+def test_edit_creates_the_file_and_checks_it(podsync, tmp_path: Path) -> None:
+    config = podsync.home / "config" / "config.toml"
+    editor = tmp_path / "editor"
+    editor.write_text("#!/bin/sh\nsed -i 's/^# keep = 5/keep = 0/' \"$1\"\n")
+    editor.chmod(0o755)
+
+    ok = podsync("config", "--edit", env={**os.environ, "EDITOR": "true"})
+    assert ok.stdout.strip() == f"{config}: ok"
+    assert "# keep = 5" in config.read_text()  # every setting, commented out
+
+    bad = podsync("config", "--edit", env={**os.environ, "EDITOR": str(editor)}, check=2)
+    line = config.read_text().splitlines().index("keep = 0") + 1
+    assert f"config.toml, line {line}: filters.keep must be at least 1" in bad.stderr
+
+
+def test_a_players_folder_cannot_be_overridden_in_the_file(podsync) -> None:
+    config = podsync.home / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('[devices.clip.push]\nfolder = "Other"\n')
+    err = podsync("config", check=2).stderr
+    assert (
+        "line 2: devices.clip.push.folder: a player's folder is chosen when it is registered" in err
+    )
