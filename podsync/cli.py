@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import logging
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -81,7 +80,7 @@ def _log_to_stderr(args: argparse.Namespace) -> None:
 
     handler = logging.StreamHandler(sys.stderr)
     # A long-running watcher stamps its lines, except under systemd whose journal does.
-    stamp = args.log_level == logging.INFO and not os.environ.get("JOURNAL_STREAM")
+    stamp = args.log_level == "INFO" and not os.environ.get("JOURNAL_STREAM")
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(message)s" if stamp else "%(message)s", "%H:%M:%S")
     )
@@ -90,7 +89,7 @@ def _log_to_stderr(args: argparse.Namespace) -> None:
     if args.verbose:
         log.setLevel(logging.DEBUG)
     else:
-        log.setLevel(logging.WARNING if args.quiet else args.log_level)
+        log.setLevel("WARNING" if args.quiet else args.log_level)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("-v", "--verbose", action="store_true", help="say more, log details")
     common.add_argument("-q", "--quiet", action="store_true", help="print only errors and warnings")
-    common.set_defaults(report=True, log_level=logging.WARNING)
+    common.set_defaults(report=True, log_level="WARNING")
 
     def command(
         name: str, handler: Handler, help_text: str, group: argparse._SubParsersAction | None = None
@@ -200,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
         "sync each registered player when it is plugged in; runs until stopped, -v logs "
         "every event",
     )
-    sub.set_defaults(log_level=logging.INFO)
+    sub.set_defaults(log_level="INFO")
 
     udev = command("udev", _udev_help, "install the udev rule and user service for auto-sync")
     actions = udev.add_subparsers(title="udev commands", metavar="ACTION")
