@@ -89,6 +89,17 @@ def fake_notify_send(tmp_path: Path) -> tuple[dict[str, str], Path]:
     return {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}, record
 
 
+def long_talks(podsync, server, home: Path) -> Podcast:
+    """Four 6 MB episodes in the cache: a push long enough to be caught in the middle."""
+    podcast = Podcast(server, "big", "Big")
+    for n in range(4):
+        podcast.add_episode(f"Long talk {n}", time.time() - (4 - n) * 86400, seconds=400)
+    podsync("subscribe", podcast.url)
+    podsync("fetch")
+    configure(home, notify=False)
+    return podcast
+
+
 def sizes_match(player: Path, podcast: Podcast) -> bool:
     """Every episode file on the player has its full size (no partial file under a final name)."""
     sizes = {e.size for e in podcast.episodes}
@@ -180,12 +191,7 @@ def test_unplugged_mid_sync_the_watcher_survives_and_the_next_plug_in_completes(
     env = testbed.env()
     podsync("device", "add", str(player), "--name", "clip", env=env)
     fat_player.unmount(player)
-    podcast = Podcast(server, "big", "Big")
-    for n in range(4):
-        podcast.add_episode(f"Long talk {n}", time.time() - (4 - n) * 86400, seconds=400)
-    podsync("subscribe", podcast.url)
-    podsync("fetch")
-    configure(home, notify=False)
+    podcast = long_talks(podsync, server, home)
     w = watch(env)
 
     testbed.uevent(sdb1, "add")
@@ -246,12 +252,7 @@ def test_sigterm_mid_sync_rolls_back_the_file_in_flight_and_exits_cleanly(
 ) -> None:
     player = fat_player(size_mb=64)
     podsync("device", "add", str(player), "--name", "stick")
-    podcast = Podcast(server, "big", "Big")
-    for n in range(4):
-        podcast.add_episode(f"Long talk {n}", time.time() - (4 - n) * 86400, seconds=400)
-    podsync("subscribe", podcast.url)
-    podsync("fetch")
-    configure(home, notify=False)
+    podcast = long_talks(podsync, server, home)
     w = watch()
     folder = player / "Podcasts"
     w.wait_until(lambda: any(folder.rglob(".podsync-*.part")), "a copy in flight")
