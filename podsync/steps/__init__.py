@@ -2,8 +2,9 @@
 
 A pre-processing step sees each item before it is transferred and may change
 it or raise :class:`~podsync.errors.SkipItem`; a post-processing step works
-on each transferred file while it still has its temporary name, so what it
-changes appears atomically with the file.  Both run inside the copy task, so
+on each transferred file before it gets its final name (on a player: a local
+staging copy, written out in one pass), so what it changes appears atomically
+with the file.  Both run inside the copy task, so
 a step that raises fails that one task only.  A finishing step runs once
 after all tasks, on the target store (playlists).
 """

@@ -15,7 +15,7 @@ class Tagger:
 
     MP3 (ID3v2.3, which old players read), MP4/M4A and Ogg (Vorbis, Opus) and
     FLAC are tagged; anything mutagen does not recognise is copied untouched.
-    Runs on the temporary copy on the player, never on the cache's original.
+    Runs on the copy before it gets its final name, never on the cache's original.
     """
 
     def process(self, item: MediaItem, path: Path) -> None:
