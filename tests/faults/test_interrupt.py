@@ -1,41 +1,24 @@
-"""Ctrl-C and SIGTERM: exit 130 promptly, no partial file under a final name, resume later."""
+"""Ctrl-C and SIGTERM during a fetch and a push: exit 130 promptly, nothing partial, resume."""
 
 from __future__ import annotations
 
 import signal
-import sqlite3
 import time
 from pathlib import Path
 
 import pytest
 
+from conftest import media_files
 from podsync.loopback import silent_mp3
 
-
-def trickle(body: bytes, chunk: int = 2048, pause: float = 0.05):
-    """A fault that serves ``body`` slowly, so a download is caught in the middle."""
-
-    def fault(handler) -> None:
-        handler.send_response(200)
-        handler.send_header("Content-Type", "audio/mpeg")
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        try:
-            for start in range(0, len(body), chunk):
-                handler.wfile.write(body[start : start + chunk])
-                handler.wfile.flush()
-                time.sleep(pause)
-        except OSError:
-            pass
-
-    return fault
-
-
-def wait_for(predicate, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.02)
+from .support import (
+    assert_cache_consistent,
+    assert_player_consistent,
+    device_parts,
+    stop_mid_copy,
+    trickle,
+    wait_for,
+)
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
@@ -58,12 +41,7 @@ def test_interrupted_fetch_leaves_no_partial_file_and_resumes(
     assert list(cache.rglob("*.mp3")) == []  # nothing under a final name
     partial = next(cache.rglob("*.part")).stat().st_size
     assert 0 < partial < len(body)
-    with sqlite3.connect(home / "state" / "state.db") as db:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert (
-            db.execute("SELECT COUNT(*) FROM episodes WHERE cache_path IS NOT NULL").fetchone()[0]
-            == 0
-        )
+    assert_cache_consistent(home)
 
     # The next fetch resumes with a Range request and ends byte-identical.
     del server.faults["/" + episode.path]
@@ -74,3 +52,33 @@ def test_interrupted_fetch_leaves_no_partial_file_and_resumes(
     [final] = list(cache.rglob("*.mp3"))
     assert final.read_bytes() == body
     assert list(cache.rglob("*.part")) == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_interrupted_push_leaves_no_partial_file_and_completes_later(
+    podsync, make_podcast, fat_player, home: Path, signum: int
+) -> None:
+    player = fat_player(48)
+    podcast = make_podcast("big", "Big", 0)
+    body = silent_mp3(240)  # about 3.8 MB: each copy to the player takes a while
+    for n in range(5):
+        podcast.add_episode(f"Part {n}", time.time() - n * 3600, body=body)
+    podsync("subscribe", podcast.url)
+    podsync("fetch")
+    podsync("device", "add", str(player), "--name", "fat")
+
+    process = podsync.popen("push")
+    stop_mid_copy(process, player)
+    process.send_signal(signum)  # delivered when it runs again
+    process.send_signal(signal.SIGCONT)
+    _out, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "interrupted" in err and "Traceback" not in err
+    assert device_parts(player) == []
+    assert len(media_files(player)) < 5
+    assert_player_consistent(player, body)
+
+    out = podsync("push").stdout
+    assert "failed 0" in out
+    assert len(media_files(player)) == 5
+    assert_player_consistent(player, body)
