@@ -36,7 +36,7 @@ class FetchReport:
 
     @property
     def ok(self) -> bool:
-        return not self.failed_feeds and not self.sync.failed
+        return not self.failed_feeds and not self.sync.failed and not self.sync.no_room
 
 
 def subscribe(app: App, url: str) -> tuple[Podcast, int]:

@@ -30,6 +30,12 @@ def print_fetch(report: FetchReport, out: TextIO = sys.stdout) -> None:
         print(f"  failed feed: {r.title}: {r.error}", file=out)
     for task in result.failed:
         print(f"  failed download: {task.label}: {task.error}", file=out)
+    if result.no_room:
+        print(
+            f"  {_n(len(result.no_room), 'episode')} not downloaded: the cache is full; "
+            "free some space and fetch again",
+            file=out,
+        )
     if result.cancelled:
         print(f"  {_n(len(result.cancelled), 'download')} interrupted", file=out)
 

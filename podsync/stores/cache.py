@@ -8,6 +8,7 @@ fetch resumes it and no partial file ever carries a final name.
 from __future__ import annotations
 
 import contextlib
+import errno
 import threading
 from pathlib import Path
 
@@ -78,7 +79,9 @@ class CacheStore(MediaStore):
                 before_rename=(lambda path: finish(item, path)) if finish else None,
                 keep_partial=True,
             )
-        except BaseException:
+        except BaseException as exc:
+            if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                tmp.unlink(missing_ok=True)  # a full disk: keep no partial file to resume
             with self._names:
                 self._release(relpath)
             raise

@@ -1,0 +1,79 @@
+"""Out of space for real: a small FAT image fills up mid-push, a size-limited tmpfs cache
+fills up mid-fetch."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import media_files
+from podsync.loopback import silent_mp3
+
+from .support import (
+    assert_cache_consistent,
+    assert_player_consistent,
+    cached_titles,
+    device_parts,
+    write_config,
+)
+
+
+def test_player_full_mid_push_stops_cleanly(podsync, make_podcast, fat_player, home: Path) -> None:
+    player = fat_player(8)
+    # No reserve and tags that grow every copy: the plan is optimistic, the disk runs out.
+    write_config(home, '[filters]\nkeep = 100\n[push]\nreserve = "0"\n')
+    podcast = make_podcast("many", "Many", 0)
+    body = silent_mp3(7.8)  # 127 kB: under a whole number of kB clusters
+    for n in range(70):
+        podcast.add_episode(f"Episode {n:02d}", time.time() - n * 60, body=body)
+    podsync("subscribe", podcast.url)
+    podsync("fetch")
+    podsync("device", "add", str(player), "--name", "small")
+    out = podsync("push").stdout
+    assert "no room left on the target" in out
+    assert device_parts(player) == []
+    assert_player_consistent(player, body)
+    assert 0 < len(media_files(player)) < 70
+
+
+@pytest.fixture
+def small_cache(home: Path) -> Iterator[Path]:
+    """The cache folder on a 2 MB tmpfs."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a size-limited tmpfs needs root (CI runs as root)")
+    cache = home / "cache"
+    cache.mkdir(parents=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(cache)], check=True)
+    yield cache
+    subprocess.run(["umount", str(cache)], check=False)
+
+
+def test_full_cache_stops_the_fetch_cleanly(
+    podsync, make_podcast, small_cache: Path, home: Path, player: Path
+) -> None:
+    podcast = make_podcast("big", "Big", 0)
+    body = silent_mp3(40)  # about 640 kB: three fit in 2 MB at most
+    for n in range(5):
+        podcast.add_episode(f"Part {n}", time.time() - n * 3600, body=body)
+    podsync("subscribe", podcast.url)
+
+    result = podsync("fetch", check=1)
+    assert "not downloaded: the cache is full" in result.stdout
+    assert "Traceback" not in result.stderr
+    assert not list(small_cache.rglob("*.part"))  # no partial file fills the disk
+    assert_cache_consistent(home)
+    cached = cached_titles(home)
+    assert 0 < len(cached) < 5
+    for path in (small_cache / "episodes").rglob("*.mp3"):
+        assert path.read_bytes() == body
+
+    # Still full: the same clear stop, nothing changed; what is cached can be pushed.
+    assert "the cache is full" in podsync("fetch", check=1).stdout
+    assert cached_titles(home) == cached
+    podsync("device", "add", str(player), "--name", "p")
+    assert f"copied {len(cached)}" in podsync("push").stdout
