@@ -103,21 +103,3 @@ def test_two_computers_share_one_player(make_podcast, player: Path, tmp_path: Pa
         f"News episode {n}" for n in range(1, 6)
     ]
     assert len(media_files(player)) == 5
-
-
-def test_one_push_per_player_at_a_time(podsync, player: Path, home: Path) -> None:
-    import fcntl
-    import os
-
-    podsync("device", "add", str(player), "--name", "p")
-    device_id = json.loads((player / ".podsync" / "device.json").read_text())["id"]
-    lock = home / "state" / "locks" / f"{device_id}.lock"
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)  # as a push in another process would
-        err = podsync("push", check=1).stderr
-        assert "device 'p' is busy: another push is running" in err
-    finally:
-        os.close(fd)
-    assert "up to date" in podsync("push").stdout

@@ -1,0 +1,70 @@
+"""Two commands at once: two pushes to one player, a fetch during a push."""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+
+from conftest import media_files
+from podsync.loopback import silent_mp3
+
+from .support import (
+    assert_cache_consistent,
+    assert_player_consistent,
+    cached_titles,
+    stop_mid_copy,
+)
+
+BODY = silent_mp3(240)  # about 3.8 MB: each copy to the player takes a while
+
+
+def setup_big_podcast(podsync, make_podcast, player: Path):
+    podcast = make_podcast("big", "Big", 0)
+    for n in range(5):
+        podcast.add_episode(f"Part {n}", time.time() - (n + 1) * 3600, body=BODY)
+    podsync("subscribe", podcast.url)
+    podsync("fetch")
+    podsync("device", "add", str(player), "--name", "fat")
+    return podcast
+
+
+def test_second_push_to_a_player_waits_then_reports_it_busy(
+    podsync, make_podcast, fat_player
+) -> None:
+    player = fat_player(48)
+    setup_big_podcast(podsync, make_podcast, player)
+    first = podsync.popen("push")
+    stop_mid_copy(first, player)  # it holds the player, in the middle of a copy
+    try:
+        before = sorted(p for p in player.rglob("*") if ".podsync" not in p.parts)
+        second = podsync("push", check=1)
+        assert "device 'fat' is busy: another push is running" in second.stderr
+        assert sorted(p for p in player.rglob("*") if ".podsync" not in p.parts) == before
+    finally:
+        first.send_signal(signal.SIGCONT)
+    out, _err = first.communicate(timeout=60)
+    assert first.returncode == 0 and "copied 5" in out
+    assert_player_consistent(player, BODY)
+
+
+def test_fetch_while_a_push_runs(podsync, make_podcast, fat_player, home: Path) -> None:
+    player = fat_player(48)
+    podcast = setup_big_podcast(podsync, make_podcast, player)
+    push = podsync.popen("push")
+    stop_mid_copy(push, player)
+    try:
+        podcast.add_episode("Fresh", time.time(), body=BODY)
+        assert "Downloaded 1 episode" in podsync("fetch").stdout  # not blocked by the push
+    finally:
+        push.send_signal(signal.SIGCONT)
+    out, _err = push.communicate(timeout=60)
+    assert push.returncode == 0 and "copied 5" in out  # the push did what it planned
+    assert_cache_consistent(home)
+    assert "Fresh" in cached_titles(home)
+    assert_player_consistent(player, BODY)
+
+    out = podsync("push").stdout  # and the next one brings the new episode
+    assert "copied 1" in out and "deleted 1" in out
+    assert any("Fresh" in f for f in media_files(player))
+    assert_player_consistent(player, BODY)
