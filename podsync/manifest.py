@@ -6,7 +6,8 @@ journal as a small file of its own (an intent before each rename; players and
 phones that cannot append to a file can all create one), and the journal is
 folded into ``manifest.json`` by an atomic rewrite at the end of a push; a
 push cut short by an unplug or a crash is recovered at the next load.  A
-missing or unreadable manifest means "owns nothing", never "owns everything".
+missing or unreadable manifest means "owns nothing", never "owns everything";
+so does one with a path that leaves the player or a value of the wrong type.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import os
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from podsync.fileio import write_atomically
 
@@ -60,9 +62,9 @@ class Manifest:
     def _read(self) -> None:
         try:
             data = json.loads((self.dir / MANIFEST).read_text(encoding="utf-8"))
-            self.files = {p: Entry(**e) for p, e in data["files"].items()}
-            self.done = set(data.get("done", []))
-            self.others = set(data.get("others", []))
+            self.files = {_path(p): _entry(e) for p, e in _of(data["files"], dict).items()}
+            self.done = {_of(key, str) for key in _of(data.get("done", []), list)}
+            self.others = {_path(p) for p in _of(data.get("others", []), list)}
         except FileNotFoundError:
             pass
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -74,20 +76,21 @@ class Manifest:
         for name in self._journal_names():
             self._sequence = max(self._sequence, _number(name))
             try:
-                op = json.loads((self.dir / JOURNAL / name).read_bytes())
-                path = op["path"]
+                op = _of(json.loads((self.dir / JOURNAL / name).read_bytes()), dict)
+                if op["op"] == "done":
+                    self.done.add(_of(op["path"], str))
+                    continue
+                path = _path(op["path"])
                 if op["op"] == "add":
                     if (self.root / path).is_file():  # the rename happened
-                        self.files[path] = Entry(**op["entry"])
+                        self.files[path] = _entry(op["entry"])
                 elif op["op"] == "own":
                     self.others.add(path)
-                elif op["op"] == "done":
-                    self.done.add(path)
                 else:
                     self.files.pop(path, None)
                     self.others.discard(path)
             except (OSError, ValueError, KeyError, TypeError):
-                continue  # an entry torn by the unplug
+                continue  # an entry torn by the unplug, or not one podsync wrote
 
     def owns(self, path: str) -> bool:
         return path in self.files or path in self.others
@@ -153,6 +156,48 @@ class Manifest:
             return sorted(os.listdir(self.dir / JOURNAL))
         except OSError:
             return []
+
+
+_ENTRY_TYPES: dict[str, type | tuple[type, ...]] = {
+    "key": str,
+    "size": int,
+    "podcast": str,
+    "title": str,
+    "published": (int, float),
+    "ext": str,
+}
+
+
+def _of(value: object, kind: type | tuple[type, ...]) -> Any:
+    """``value``, if it has the type ``kind`` (a bool is no number); else TypeError."""
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise TypeError(f"unexpected value {value!r}")
+    return value
+
+
+def _entry(data: object) -> Entry:
+    fields = _of(data, dict)
+    if set(fields) != set(_ENTRY_TYPES):
+        raise TypeError(f"unexpected entry {data!r}")
+    return Entry(**{name: _of(fields[name], kind) for name, kind in _ENTRY_TYPES.items()})
+
+
+def _path(path: object) -> str:
+    """``path`` if it names a file inside the player and outside ``.podsync/``; else ValueError.
+
+    A manifest is read from a device anyone may have written to: a path such as
+    ``../x``, ``/home/x`` or ``.podsync/device.json`` must never be deleted.
+    """
+    text = _of(path, str)
+    parts = text.split("/")
+    if (
+        "\x00" in text
+        or "\\" in text
+        or parts[0] == MARKER_DIR
+        or any(part in ("", ".", "..") for part in parts)
+    ):
+        raise ValueError(f"unsafe path {text!r}")
+    return text
 
 
 def _number(name: str) -> int:

@@ -148,6 +148,8 @@ class DeviceStore(MediaStore):
         if not self.manifest.owns(item.location):
             raise PodsyncError(f"refusing to delete {item.location}: podsync did not write it")
         path = self.root / item.location
+        if not path.parent.resolve().is_relative_to(self.root.resolve()):
+            raise PodsyncError(f"refusing to delete {item.location}: a link leads off the player")
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
         self.manifest.forget(item.location)

@@ -1,0 +1,111 @@
+"""A player holding hostile or broken podsync data: the manifest means "owns nothing" and
+no path in it ever reaches a file outside the player."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import media_files
+
+from .support import write_config
+
+
+@pytest.fixture
+def synced(podsync, make_podcast, player: Path, home: Path) -> list[str]:
+    """A player with two podsync episodes on it; later pushes keep only one (keep = 1)."""
+    podcast = make_podcast("news", "News", 2)
+    podsync("subscribe", podcast.url)
+    podsync("fetch")
+    podsync("device", "add", str(player), "--name", "p")
+    podsync("push")
+    write_config(home, "[filters]\nkeep = 1\n")
+    return media_files(player)
+
+
+def manifest_path(player: Path) -> Path:
+    return player / ".podsync" / "manifest.json"
+
+
+def edit_manifest(player: Path, change) -> None:
+    data = json.loads(manifest_path(player).read_text())
+    change(data)
+    manifest_path(player).write_text(json.dumps(data))
+
+
+def an_entry(player: Path) -> dict:
+    return next(iter(json.loads(manifest_path(player).read_text())["files"].values()))
+
+
+@pytest.mark.parametrize(
+    "escape", ["Podcasts/../../victim.mp3", "{victim}", ".podsync/device.json"]
+)
+def test_manifest_paths_that_leave_the_player_are_never_touched(
+    podsync, synced: list[str], player: Path, tmp_path: Path, escape: str
+) -> None:
+    victim = tmp_path / "victim.mp3"
+    victim.write_bytes(b"precious")
+    entry = dict(an_entry(player), key="planted", published=0)
+    path = escape.format(victim=victim)
+
+    def plant(data: dict) -> None:
+        data["files"][path] = entry
+        data["others"].append(path.replace(".mp3", ".m3u8"))
+
+    edit_manifest(player, plant)
+    result = podsync("push")
+    assert victim.read_bytes() == b"precious"
+    assert (player / ".podsync" / "device.json").is_file()
+    assert "unreadable (unsafe path" in result.stderr and "podsync owns nothing" in result.stderr
+    assert set(synced) <= set(media_files(player))  # owning nothing, it deleted nothing
+
+
+def test_a_link_on_the_player_does_not_lead_a_delete_off_it(
+    podsync, synced: list[str], player: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.mp3").write_bytes(b"precious")
+    os.symlink(outside, player / "Podcasts" / "link")
+    edit_manifest(
+        player, lambda data: data["files"].update({"Podcasts/link/secret.mp3": an_entry(player)})
+    )
+    result = podsync("push", check=1)
+    assert "refusing to delete Podcasts/link/secret.mp3: a link leads off the player" in (
+        result.stdout
+    )
+    assert (outside / "secret.mp3").read_bytes() == b"precious"
+
+
+@pytest.mark.parametrize(
+    "corrupt",
+    [
+        "{not json",
+        '{"files": {"Podcasts/x.mp3": {"key": 1}}}',
+        "published as text",
+        "truncated",
+        "\udcff invalid utf-8",
+    ],
+)
+def test_a_corrupt_manifest_owns_nothing(
+    podsync, synced: list[str], player: Path, corrupt: str
+) -> None:
+    good = manifest_path(player).read_bytes()
+    if corrupt == "published as text":
+        edit_manifest(
+            player, lambda d: [e.update(published="yesterday") for e in d["files"].values()]
+        )
+    elif corrupt == "truncated":
+        manifest_path(player).write_bytes(good[: len(good) // 2])
+    elif corrupt.startswith("\udcff"):
+        manifest_path(player).write_bytes(b'{"files": {"\xff": 1}}')
+    else:
+        manifest_path(player).write_text(corrupt)
+    result = podsync("push")
+    assert "the manifest on the player is unreadable" in result.stderr
+    assert "podsync owns nothing" in result.stderr and "Traceback" not in result.stderr
+    assert set(synced) <= set(media_files(player))  # nothing of "its own" was deleted
+
