@@ -50,6 +50,8 @@ class Manifest:
         self.others: set[str] = set()
         """Other files podsync wrote, such as playlists."""
         self.problem: str | None = None
+        self.missing = False
+        """Whether the player holds no ``manifest.json`` (new, or deleted by someone)."""
         self._lock = threading.Lock()
         self._sequence = 0
 
@@ -66,7 +68,7 @@ class Manifest:
             self.done = {_of(key, str) for key in _of(data.get("done", []), list)}
             self.others = {_path(p) for p in _of(data.get("others", []), list)}
         except FileNotFoundError:
-            pass
+            self.missing = True
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             self.files, self.done, self.others = {}, set(), set()
             self.problem = f"the manifest on the player is unreadable ({exc}); podsync owns nothing"

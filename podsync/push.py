@@ -166,6 +166,12 @@ def push(
             )
             plan = manager.plan(state)
             warnings = [manifest.problem] if manifest.problem else []
+            if (
+                manifest.missing
+                and not manifest.files
+                and app.state.device_file_counts().get(device.id)
+            ):
+                warnings.append("the manifest on the player is missing; podsync owns nothing")
             if dry_run:
                 return PushReport(device, path, plan, None, warnings, report_played)
             progress.start(

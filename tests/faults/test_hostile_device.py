@@ -109,3 +109,11 @@ def test_a_corrupt_manifest_owns_nothing(
     assert "podsync owns nothing" in result.stderr and "Traceback" not in result.stderr
     assert set(synced) <= set(media_files(player))  # nothing of "its own" was deleted
 
+
+def test_a_missing_manifest_owns_nothing_and_says_so(
+    podsync, synced: list[str], player: Path
+) -> None:
+    manifest_path(player).unlink()
+    result = podsync("push")
+    assert "the manifest on the player is missing; podsync owns nothing" in result.stderr
+    assert set(synced) <= set(media_files(player))
