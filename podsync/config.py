@@ -137,11 +137,16 @@ class Config:
         import tomllib
 
         try:
-            text = path.read_text(encoding="utf-8")
+            raw = path.read_bytes()
         except FileNotFoundError:
             return cls(cls.defaults().values, path)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read config file {path}: {exc}") from None
+        except OSError as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw.count(b"\n", 0, exc.start) + 1
+            raise ConfigError(f"{path}, line {line}: not UTF-8 text ({exc.reason})") from None
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:

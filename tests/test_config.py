@@ -60,3 +60,21 @@ def test_xdg_directories_by_default(tmp_path: Path, monkeypatch) -> None:
     assert home.config_dir == tmp_path / "cfg" / "podsync"
     assert home.state_dir == tmp_path / "st" / "podsync"
     assert home.cache_dir == tmp_path / "ca" / "podsync"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            b"[filters]\nkeep = 3\ninclude = ['\xff']\n",
+            "line 3: not UTF-8 text (invalid start byte)",
+        ),
+        (b"[filters]\n\nkeep = 3\x00\n", "at line 3"),
+        (b"\x00\x01\x02garbage", "at line 1"),
+    ],
+)
+def test_corrupt_file_names_the_line(tmp_path: Path, data: bytes, message: str) -> None:
+    path = tmp_path / "c.toml"
+    path.write_bytes(data)
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        Config.load(path)
