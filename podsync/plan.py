@@ -55,20 +55,30 @@ def make_plan(
 
     The copy filters run over everything either side holds, so an episode the
     target still has competes fairly with the source's; the delete filters see
-    which keys the copy filters selected.  Copies then fill the room the
-    target has left after the deletes, newest first.
+    which keys the copy filters selected; an episode deleted although selected
+    gives its place up.  Copies then fill the room the target has left after
+    the deletes, newest first.
     """
     held = {item.key: item for item in target}
     offered = {item.key: item for item in source}
-    candidates = list({**held, **offered}.values())
-    for copy_filter in copy_filters:
-        candidates = copy_filter.select(candidates, state)
-    wanted = {item.key for item in candidates}
-    selection = Selection(list(held.values()), offered.keys(), wanted)
-    doomed: dict[str, tuple[MediaItem, str]] = {}
-    for delete_filter in delete_filters:
-        for item, reason in delete_filter.select(selection, state):
-            doomed.setdefault(item.location, (item, reason))
+    everything = list({**held, **offered}.values())
+    excluded: set[str] = set()
+    while True:
+        candidates = [item for item in everything if item.key not in excluded]
+        for copy_filter in copy_filters:
+            candidates = copy_filter.select(candidates, state)
+        wanted = {item.key for item in candidates}
+        selection = Selection(list(held.values()), offered.keys(), wanted)
+        doomed: dict[str, tuple[MediaItem, str]] = {}
+        for delete_filter in delete_filters:
+            for item, reason in delete_filter.select(selection, state):
+                doomed.setdefault(item.location, (item, reason))
+        # An episode deleted for a reason of its own (it left the cache) must not hold a
+        # place another one could take, or the next plan would copy that one: plan again.
+        clash = wanted & {item.key for item, _ in doomed.values()}
+        if not clash:
+            break
+        excluded |= clash
     deletes = sorted(doomed.values(), key=lambda d: d[0].location)
     doomed_keys = {item.key for item, _ in deletes}
     copies = newest_first(offered[k] for k in wanted if k in offered and k not in held)

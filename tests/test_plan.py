@@ -243,3 +243,15 @@ def test_sizes_round_up_to_the_allocation_unit() -> None:
     space = Space(total=100_000, free=6000, block=1024)
     plan = make_plan(source, [], [NewestPerPodcast(10)], DELETE, PlanState(space=space))
     assert len(plan.copies) == 2  # each takes 2048 B on disk, not 1500
+
+
+def test_an_episode_deleted_as_uncached_gives_its_place_up() -> None:
+    # keep 1: the newest held one left the cache and goes; the cached one takes its place
+    # now, rather than being deleted as unwanted and copied back at the next push.
+    held = [item("gone", published=2, where="dev"), item("old", published=1, where="dev")]
+    source = [item("old", published=1), item("older", published=0)]
+    plan = make_plan(source, held, [NewestPerPodcast(1)], [Uncached(), NotWanted()], PlanState())
+    assert [(i.key, reason) for i, reason in plan.deletes] == [("gone", "no longer in the cache")]
+    assert plan.copies == () and plan.kept == 1
+    plan = make_plan(source, held[:1], [NewestPerPodcast(1)], [Uncached()], PlanState())
+    assert keys(plan.copies) == ["old"]
