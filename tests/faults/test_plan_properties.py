@@ -118,7 +118,7 @@ def build(world: World, root: Path) -> tuple[Folder, Path, dict[str, bytes]]:
     manifest = Manifest(player)
     for e in world.episodes:
         if e.key in world.held:
-            path = "Podcasts/" + "/".join(episode_path(e, "{podcast}/held {title} {date}.{ext}"))
+            path = f"Podcasts/{episode_path(e)[0]}/held {e.key}.mp3"
             manifest.files[path] = Entry(e.key, e.size or 0, e.podcast, e.title, e.published, "mp3")
             if e.key not in world.deleted:
                 (player / path).parent.mkdir(parents=True, exist_ok=True)
