@@ -20,14 +20,15 @@ def identity_row(home: Path, name: str) -> tuple:
 def test_device_add_records_the_udev_identity_and_finds_it_by_that(
     podsync, make_podcast, fat_player, testbed, home: Path
 ) -> None:
+    name = testbed.partition_name()
     testbed.add_partition(
-        "sdb1",
+        name,
         ID_FS_UUID="ABCD-1234",
         ID_FS_LABEL="CLIP",
         ID_FS_TYPE="vfat",
         ID_SERIAL="SanDisk_Clip_Sport_0001",
     )
-    player = fat_player(source="/dev/sdb1")
+    player = fat_player(source=f"/dev/{name}")
     env = testbed.env()
     out = podsync("device", "add", str(player), "--name", "clip", env=env).stdout
     assert "Registered clip" in out

@@ -25,8 +25,9 @@ def rules(text: str) -> list[str]:
 def test_install_writes_a_rule_for_each_player_and_a_unit_that_runs_the_watcher(
     podsync, fat_player, testbed, tmp_path: Path
 ) -> None:
-    testbed.add_partition("sdb1", ID_FS_UUID="ABCD-1234", ID_FS_TYPE="vfat", ID_SERIAL="Clip_1")
-    clip = fat_player(source="/dev/sdb1")
+    name = testbed.partition_name()
+    testbed.add_partition(name, ID_FS_UUID="ABCD-1234", ID_FS_TYPE="vfat", ID_SERIAL="Clip_1")
+    clip = fat_player(source=f"/dev/{name}")
     podsync("device", "add", str(clip), "--name", "clip", env=testbed.env())
     root = tmp_path / "root"
     out = podsync("udev", "install", "--root", str(root)).stdout

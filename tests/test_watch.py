@@ -110,9 +110,10 @@ def test_a_plugged_in_player_is_synced_once_its_mount_appears(
     podsync, make_podcast, fat_player: FatPlayers, testbed, watch, home: Path, tmp_path: Path
 ) -> None:
     props = {"ID_FS_UUID": "ABCD-1234", "ID_FS_TYPE": "vfat", "ID_SERIAL": "Clip_0001"}
-    sdb1 = testbed.add_partition("sdb1", **props)
-    sdc1 = testbed.add_partition("sdc1", **{**props, "ID_FS_UUID": "FFFF-0000"})
-    player = fat_player(source="/dev/sdb1")
+    name, other = testbed.partition_name(), testbed.partition_name()
+    part = testbed.add_partition(name, **props)
+    other_part = testbed.add_partition(other, **{**props, "ID_FS_UUID": "FFFF-0000"})
+    player = fat_player(source=f"/dev/{name}")
     env = testbed.env()
     podsync("device", "add", str(player), "--name", "clip", env=env)
     fat_player.unmount(player)
@@ -123,19 +124,19 @@ def test_a_plugged_in_player_is_synced_once_its_mount_appears(
     notify_env, notifications = fake_notify_send(tmp_path)
     w = watch({**env, "PATH": notify_env["PATH"]})
 
-    testbed.uevent(sdb1, "add")
-    testbed.uevent(sdb1, "add")  # repeated events start one sync
-    w.wait_for("clip plugged in (/dev/sdb1); waiting for it to be mounted")
+    testbed.uevent(part, "add")
+    testbed.uevent(part, "add")  # repeated events start one sync
+    w.wait_for(f"clip plugged in (/dev/{name}); waiting for it to be mounted")
     fat_player.mount(player)
     w.wait_for("clip: synced: copied 3")
     assert len(media_files(player)) == 3 and sizes_match(player, podcast)
     assert "podsync: clip synced" in notifications.read_text()
 
     # Another drive, not registered: its events and its mount change nothing.
-    stranger = fat_player(name="stranger", source="/dev/sdc1")
-    testbed.uevent(sdb1, "change")
-    testbed.uevent(sdc1, "add")
-    w.wait_for("add: /dev/sdc1, not a registered player")
+    stranger = fat_player(name="stranger", source=f"/dev/{other}")
+    testbed.uevent(part, "change")
+    testbed.uevent(other_part, "add")
+    w.wait_for(f"add: /dev/{other}, not a registered player")
     assert w.stop() == 0
     assert list(stranger.iterdir()) == []
     assert w.log.count("syncing (") == 1
@@ -148,7 +149,8 @@ def test_two_players_plugged_in_together_each_get_their_own_sync(
 ) -> None:
     env = testbed.env()
     players = {}
-    for n, name in enumerate(("sdb1", "sdc1")):
+    for n in range(2):
+        name = testbed.partition_name()
         syspath = testbed.add_partition(name, ID_FS_UUID=f"AAAA-000{n}", ID_FS_TYPE="vfat")
         mount = fat_player(name=f"player{n}", source=f"/dev/{name}")
         podsync("device", "add", str(mount), "--name", f"player{n}", env=env)
@@ -186,25 +188,26 @@ def test_a_player_already_mounted_is_synced_when_the_watcher_starts(
 def test_unplugged_mid_sync_the_watcher_survives_and_the_next_plug_in_completes(
     podsync, server, fat_player: FatPlayers, testbed, watch, home: Path
 ) -> None:
-    sdb1 = testbed.add_partition("sdb1", ID_FS_UUID="ABCD-1234", ID_FS_TYPE="vfat")
-    player = fat_player(size_mb=64, source="/dev/sdb1")
+    name = testbed.partition_name()
+    part = testbed.add_partition(name, ID_FS_UUID="ABCD-1234", ID_FS_TYPE="vfat")
+    player = fat_player(size_mb=64, source=f"/dev/{name}")
     env = testbed.env()
     podsync("device", "add", str(player), "--name", "clip", env=env)
     fat_player.unmount(player)
     podcast = long_talks(podsync, server, home)
     w = watch(env)
 
-    testbed.uevent(sdb1, "add")
+    testbed.uevent(part, "add")
     fat_player.mount(player)
     folder = player / "Podcasts"
     w.wait_until(lambda: any(folder.rglob(".podsync-*.part")), "a copy in flight")
-    testbed.uevent(sdb1, "remove")
+    testbed.uevent(part, "remove")
     w.wait_for("clip: sync stopped")
     fat_player.unmount(player)
     assert w.proc.poll() is None, "the watcher must outlive an unplugged player"
 
     # Plugged in again: what is there is whole, and the sync completes.
-    testbed.uevent(sdb1, "add")
+    testbed.uevent(part, "add")
     fat_player.mount(player)
     w.wait_for("clip: synced: copied")
     assert len(media_files(player)) == 4 and sizes_match(player, podcast)

@@ -15,7 +15,9 @@ import ctypes
 import ctypes.util
 import json
 import os
+import random
 import shutil
+import string
 import subprocess
 import sys
 
@@ -46,6 +48,12 @@ class Testbed:
         if "error" in reply:
             raise RuntimeError(f"umockdev: {reply['error']}")
         return str(reply["ok"])
+
+    def partition_name(self) -> str:
+        """A partition name (``sdqwe1``) no other test run on this machine is using: test
+        runs share the mount table, where FAT images appear as mounts of ``/dev/NAME``."""
+        letters = "".join(random.choices(string.ascii_lowercase, k=4))
+        return f"sd{letters}1"
 
     def add_partition(self, name: str, **props: str) -> str:
         """Add a USB disk partition ``name`` (such as ``sdb1``); return its sysfs path."""
