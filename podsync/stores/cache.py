@@ -35,10 +35,14 @@ class CacheStore(MediaStore):
         items = []
         for e in self.state.episodes(cached=True):
             assert e.cache_path is not None
+            path = self.root / e.cache_path
             try:
-                size = (self.root / e.cache_path).stat().st_size
+                size = path.stat().st_size
             except FileNotFoundError:
-                self.state.set_cached(e.key, None)  # removed by hand: fetch it again
+                # Removed by hand: fetch it again.  (While its download is being renamed
+                # into place it is not listed yet, and its row stays.)
+                if not path.with_name(f".{e.key}.part").exists():
+                    self.state.set_cached(e.key, None)
                 continue
             items.append(
                 MediaItem(
@@ -69,6 +73,18 @@ class CacheStore(MediaStore):
         tmp = self.root / folder / f".{item.key}.part"
         with self._names:
             relpath = self._claim(folder, name)
+        recorded = False
+
+        def record(path: Path) -> None:
+            # Recorded before the rename: whoever sees the file under its name (a watcher
+            # on the cache) finds it in the database.  A crash in between leaves a row
+            # whose file is missing, which the next listing forgets.
+            nonlocal recorded
+            if finish:
+                finish(item, path)
+            self.state.set_cached(item.key, relpath, path.stat().st_size)
+            recorded = True
+
         try:
             size = write_then_rename(
                 lambda path: source.export(item, path, transfer),
@@ -76,16 +92,17 @@ class CacheStore(MediaStore):
                 self.root / relpath,
                 transfer,
                 expected=item.size if source.exact_sizes else None,
-                before_rename=(lambda path: finish(item, path)) if finish else None,
+                before_rename=record,
                 keep_partial=True,
             )
         except BaseException as exc:
+            if recorded:
+                self.state.set_cached(item.key, None)
             if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
                 tmp.unlink(missing_ok=True)  # a full disk: keep no partial file to resume
             with self._names:
                 self._release(relpath)
             raise
-        self.state.set_cached(item.key, relpath, size)
         return MediaItem(
             item.key, item.podcast, item.title, item.published, relpath, size, item.ext, item.author
         )
