@@ -43,7 +43,13 @@ SETTINGS: dict[str, dict[str, Setting]] = {
     "fetch": {
         "refresh_workers": Setting(int, 8, "feeds refreshed in parallel", minimum=1),
         "download_workers": Setting(int, 4, "episodes downloaded in parallel", minimum=1),
-        "timeout": Setting(int, 30, "seconds to wait when connecting or reading", minimum=1),
+        "per_host": Setting(int, 4, "connections open to one host at a time", minimum=1),
+        "connect_timeout": Setting(int, 10, "seconds to wait for a server to answer", minimum=1),
+        "timeout": Setting(int, 30, "seconds to wait when a server stops sending", minimum=1),
+        "max_feed_mb": Setting(int, 32, "largest feed read, in MiB; a bigger one fails", minimum=1),
+        "cache_reserve": Setting(
+            str, "200 MB", "free space always left on the cache's disk", check=parse_size
+        ),
     },
     "push": {
         "copy_workers": Setting(int, 1, "files copied to a player in parallel", minimum=1),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import mimetypes
 import posixpath
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
@@ -16,7 +17,9 @@ from podsync.state import FeedEntry
 if TYPE_CHECKING:
     import requests
 
-MAX_FEED_BYTES = 32 * 1024 * 1024
+    from podsync.config import Config
+
+MIB = 1024 * 1024
 FEED_TYPES = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
 MEDIA_EXTS = {
     "mp3",
@@ -37,6 +40,32 @@ MEDIA_EXTS = {
 }
 
 
+class FeedGone(FeedError):
+    """The server said 410 Gone: the feed was removed for good."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How long to wait for a server and how much of a feed to read."""
+
+    connect_timeout: float = 10
+    read_timeout: float = 30
+    max_feed_bytes: int = 32 * MIB
+
+    @classmethod
+    def from_config(cls, config: Config) -> Limits:
+        return cls(
+            config.get("fetch", "connect_timeout"),
+            config.get("fetch", "timeout"),
+            config.get("fetch", "max_feed_mb") * MIB,
+        )
+
+    @property
+    def timeout(self) -> tuple[float, float]:
+        """The (connect, read) pair requests takes."""
+        return (self.connect_timeout, self.read_timeout)
+
+
 @dataclass
 class FeedDocument:
     """A fetched and parsed feed; ``entries`` is empty when the server said 304."""
@@ -55,9 +84,14 @@ def fetch_feed(
     *,
     etag: str | None = None,
     last_modified: str | None = None,
-    timeout: float = 30,
+    limits: Limits = Limits(),
 ) -> FeedDocument:
-    """GET ``url`` (conditionally) and parse it; raise :class:`FeedError` with the reason."""
+    """GET ``url`` (conditionally) and parse it; raise :class:`FeedError` with the reason.
+
+    A 304 answer is not parsed.  ``url`` of the result is where the feed lives
+    from now on: the target of a chain of permanent redirects, else ``url``.
+    Raises :class:`FeedGone` on 410.
+    """
     import requests
 
     headers = {"Accept": FEED_TYPES}
@@ -66,20 +100,23 @@ def fetch_feed(
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     try:
-        with session.get(url, headers=headers, timeout=timeout, stream=True) as response:
+        with session.get(url, headers=headers, timeout=limits.timeout, stream=True) as response:
+            if response.status_code == 410:
+                raise FeedGone("the server says the feed is gone for good (410)")
             response.raise_for_status()
             final_url = _permanent_location(url, response)
             if response.status_code == 304:
                 return FeedDocument(
                     final_url, modified=False, etag=etag, last_modified=last_modified
                 )
-            body = _read_capped(response)
+            body = _read_capped(response, limits.max_feed_bytes)
+            base_url = response.url
             content_type = response.headers.get("Content-Type", "")
             new_etag = response.headers.get("ETag")
             new_modified = response.headers.get("Last-Modified")
     except requests.RequestException as exc:
-        raise FeedError(describe_error(exc, url, timeout)) from None
-    title, entries = parse_feed(body, final_url, content_type)
+        raise FeedError(describe_error(exc, url, limits.timeout)) from None
+    title, entries = parse_feed(body, base_url, content_type)
     return FeedDocument(final_url, True, title, new_etag, new_modified, entries)
 
 
@@ -90,19 +127,40 @@ def _permanent_location(url: str, response: requests.Response) -> str:
     return url
 
 
-def _read_capped(response: requests.Response) -> bytes:
+def _read_capped(response: requests.Response, limit: int) -> bytes:
     chunks, total = [], 0
     for chunk in response.iter_content(64 * 1024):
         total += len(chunk)
-        if total > MAX_FEED_BYTES:
-            raise FeedError(f"feed is larger than {MAX_FEED_BYTES // (1024 * 1024)} MiB; stopped")
+        if total > limit:
+            raise FeedError(
+                f"feed is larger than {limit / MIB:g} MiB (fetch.max_feed_mb); stopped reading"
+            )
         chunks.append(chunk)
     return b"".join(chunks)
 
 
+_INTERNAL_SUBSET = re.compile(rb"<!DOCTYPE[^\[>]*\[(.*?)\]\s*>", re.DOTALL | re.IGNORECASE)
+
+
+def _refuse_entities(body: bytes) -> None:
+    """Refuse a document that declares its own XML entities (no podcast feed needs them)."""
+    head = body[: 1 * MIB]
+    start = head.find(b"<!DOCTYPE")
+    if start < 0:
+        return
+    subset = _INTERNAL_SUBSET.search(head, start)
+    if subset and b"<!ENTITY" in subset.group(1).upper():
+        raise FeedError("refused: the feed declares XML entities (an entity-expansion attack?)")
+
+
 def parse_feed(body: bytes, url: str, content_type: str = "") -> tuple[str, list[FeedEntry]]:
-    """Parse a feed document into its title and media entries."""
+    """Parse a feed document into its title and media entries.
+
+    ``url`` is where the document was read from; relative links resolve against it.
+    """
     import feedparser
+
+    _refuse_entities(body)
 
     parsed = feedparser.parse(body, response_headers={"content-type": content_type or "text/xml"})
     if not parsed.get("version"):

@@ -1,22 +1,27 @@
 """``podsync subscribe`` and ``podsync fetch``: feeds into the cache.
 
-Refreshing reads each feed (in parallel) and records its episodes; then the
-same SyncManager and TaskManager that push to a player download what the copy
-filters want from the feed store into the cache store.
+Refreshing reads each feed (in parallel, a few connections per host) and
+records its episodes; then the same SyncManager and TaskManager that push to
+a player download what the copy filters want from the feed store into the
+cache store, fitted into the cache disk's free space.
 """
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from podsync.app import App
+from podsync.config import Config
 from podsync.errors import FeedError, UsageError
-from podsync.feeds import fetch_feed
-from podsync.filters import NewestPerPodcast, PlanState
+from podsync.feeds import Limits, fetch_feed
+from podsync.filters import NewestPerPodcast, PlanState, Space
 from podsync.httpclient import new_session
 from podsync.progress import Progress
+from podsync.sizes import parse_size
 from podsync.state import Podcast
 from podsync.steps.mtime import PublishedMtime
 from podsync.stores.cache import CacheStore
@@ -36,24 +41,32 @@ class FetchReport:
 
     @property
     def ok(self) -> bool:
-        return not self.failed_feeds and not self.sync.failed and not self.sync.no_room
+        return not self.failed_feeds and not (
+            self.sync.failed or self.sync.no_room or self.sync.plan.unfit
+        )
 
 
 def subscribe(app: App, url: str) -> tuple[Podcast, int]:
-    """Check that ``url`` is a podcast feed, then remember it and its episodes."""
+    """Check that ``url`` is a podcast feed, then remember it and its episodes.
+
+    Subscribing again to a feed marked gone checks it anew and revives it.
+    """
     if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
         raise UsageError(f"not a feed URL: {url!r} (expected http:// or https://)")
-    if app.state.podcast_by_url(url) is not None:
+    known = app.state.podcast_by_url(url)
+    if known is not None and known.status != "gone":
         raise UsageError(f"already subscribed to {url}")
-    timeout = app.config.get("fetch", "timeout")
-    with new_session(1) as session:
+    with new_session(1, 1) as session:
         try:
-            doc = fetch_feed(session, url, timeout=timeout)
+            doc = fetch_feed(session, url, limits=Limits.from_config(app.config))
         except FeedError as exc:
             raise FeedError(f"cannot subscribe to {url}: {exc}") from None
-    if doc.url != url and app.state.podcast_by_url(doc.url) is not None:
+    moved = app.state.podcast_by_url(doc.url)
+    if doc.url != url and moved is not None and moved.status != "gone":
         raise UsageError(f"already subscribed to {doc.url} (where {url} redirects)")
-    podcast = app.state.add_podcast(doc.url, doc.title)
+    podcast = known or moved or app.state.add_podcast(doc.url, doc.title)
+    if podcast.url != doc.url:
+        app.state.move_podcast(podcast.id, doc.url)
     new = app.state.upsert_entries(podcast, doc.entries)
     app.state.record_refresh(
         podcast.id, title=doc.title, etag=doc.etag, last_modified=doc.last_modified
@@ -62,13 +75,14 @@ def subscribe(app: App, url: str) -> tuple[Podcast, int]:
 
 
 def fetch(app: App, progress: Progress) -> FetchReport:
-    """Refresh every feed, then download what the copy filters want."""
+    """Refresh every feed that is not gone, then download what the copy filters want."""
     cfg = app.config
     podcasts = [p for p in app.state.podcasts() if p.status != "gone"]
     workers = cfg.get("fetch", "refresh_workers")
     downloads = cfg.get("fetch", "download_workers")
-    with new_session(max(workers, downloads)) as session:
-        feeds = FeedStore(app.state, session, cfg.get("fetch", "timeout"))
+    hosts = len({urlsplit(p.url).netloc for p in podcasts}) or 1
+    with new_session(hosts, cfg.get("fetch", "per_host")) as session:
+        feeds = FeedStore(app.state, session, Limits.from_config(cfg))
         progress.start("refreshing feeds", len(podcasts))
         refreshed = []
         with ThreadPoolExecutor(workers, thread_name_prefix="refresh") as pool:
@@ -89,8 +103,19 @@ def fetch(app: App, progress: Progress) -> FetchReport:
                 post_steps=[PublishedMtime()],
                 tasks=tasks,
             )
-            plan = manager.plan(PlanState())
+            plan = manager.plan(PlanState(space=cache_space(app.home.episodes_dir, cfg)))
             progress.start("downloading", len(plan.copies), plan.copy_bytes)
             result = manager.execute(plan)
     progress.close()
     return FetchReport(refreshed, result)
+
+
+def cache_space(root: Path, cfg: Config) -> Space:
+    """The cache disk's space, keeping ``fetch.cache_reserve`` free."""
+    stat = os.statvfs(root)
+    return Space(
+        total=stat.f_blocks * stat.f_frsize,
+        free=stat.f_bavail * stat.f_frsize,
+        reserve=parse_size(cfg.get("fetch", "cache_reserve")),
+        block=stat.f_frsize or 1,
+    )

@@ -13,33 +13,44 @@ if TYPE_CHECKING:
 USER_AGENT = f"podsync/{__version__} (+https://github.com/podsync)"
 
 
-def new_session(pool_size: int = 8) -> requests.Session:
-    """A session with podsync's User-Agent and a connection pool per host."""
+MAX_REDIRECTS = 10
+
+
+def new_session(hosts: int = 8, per_host: int = 4) -> requests.Session:
+    """A session with podsync's User-Agent and at most ``per_host`` connections to each host.
+
+    A thread that wants another connection to a busy host waits for one to be
+    returned, so many feeds on one host never open more than ``per_host``.
+    """
     import requests
     from requests.adapters import HTTPAdapter
 
     session = requests.Session()
     session.headers["User-Agent"] = USER_AGENT
-    adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+    session.max_redirects = MAX_REDIRECTS
+    adapter = HTTPAdapter(
+        pool_connections=hosts, pool_maxsize=per_host, pool_block=True, max_retries=0
+    )
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
 
 
-def describe_error(exc: Exception, url: str, timeout: float) -> str:
-    """A one-line, human explanation of a failed request."""
+def describe_error(exc: Exception, url: str, timeout: tuple[float, float]) -> str:
+    """A one-line, human explanation of a failed request (``timeout``: connect, read)."""
     import requests
     import urllib3
 
     host = urlsplit(url).hostname or url
-    if isinstance(exc, urllib3.exceptions.ReadTimeoutError):
-        return f"{host} stopped sending for {timeout:g} s"
+    connect_timeout, read_timeout = timeout
+    if isinstance(exc, urllib3.exceptions.ReadTimeoutError | requests.exceptions.ReadTimeout):
+        return f"{host} stopped sending for {read_timeout:g} s"
     if isinstance(exc, urllib3.exceptions.ProtocolError | urllib3.exceptions.DecodeError):
         return f"connection to {host} broke off mid-transfer"
     if isinstance(exc, requests.exceptions.TooManyRedirects):
-        return "too many redirects (a redirect loop?)"
+        return f"more than {MAX_REDIRECTS} redirects (a redirect loop?)"
     if isinstance(exc, requests.exceptions.Timeout):
-        return f"{host} did not answer within {timeout:g} s"
+        return f"{host} did not answer within {connect_timeout:g} s"
     if isinstance(exc, requests.exceptions.SSLError):
         return f"TLS certificate check failed for {host}"
     if isinstance(exc, requests.exceptions.ConnectionError):

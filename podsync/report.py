@@ -11,6 +11,8 @@ from podsync.model import MediaItem
 from podsync.push import PushReport
 from podsync.sizes import human_size
 from podsync.state import Device
+from podsync.stores.feed import RefreshResult
+from podsync.table import format_table
 from podsync.tasks import Task
 
 
@@ -19,8 +21,20 @@ def _n(count: int, noun: str) -> str:
 
 
 def print_fetch(report: FetchReport, out: TextIO = sys.stdout) -> None:
+    """A table of the feeds (new, downloaded, outcome), then totals and every failure."""
     new = sum(r.new for r in report.refreshed)
     result = report.sync
+    podcast_of = {f"copy:{item.key}": item.podcast for item in result.plan.copies}
+    downloaded: dict[str, int] = {}
+    for task in result.copied:
+        downloaded[podcast_of[task.id]] = downloaded.get(podcast_of[task.id], 0) + 1
+    if report.refreshed:
+        rows = [("FEED", "NEW", "DOWNLOADED", "RESULT")]
+        for r in sorted(report.refreshed, key=lambda r: r.title.casefold()):
+            got = downloaded.get(r.title, 0)
+            rows.append((r.title, str(r.new), str(got), _outcome(r)))
+        for line in format_table(rows, numeric=(1, 2)):
+            print(line, file=out)
     print(f"Refreshed {_n(len(report.refreshed), 'feed')}: {_n(new, 'new episode')}.", file=out)
     print(
         f"Downloaded {_n(len(result.copied), 'episode')} ({human_size(result.copied_bytes)}).",
@@ -36,8 +50,18 @@ def print_fetch(report: FetchReport, out: TextIO = sys.stdout) -> None:
             "free some space and fetch again",
             file=out,
         )
+    for item, reason in result.plan.unfit:
+        print(f"  no room in the cache: {item.label} ({reason})", file=out)
     if result.cancelled:
         print(f"  {_n(len(result.cancelled), 'download')} interrupted", file=out)
+
+
+def _outcome(result: RefreshResult) -> str:
+    if result.gone:
+        return "gone (410): no longer refreshed"
+    if result.error:
+        return "failed (see below)"
+    return "updated" if result.modified else "not modified"
 
 
 def print_push(report: PushReport, out: TextIO = sys.stdout) -> None:

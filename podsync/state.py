@@ -286,6 +286,14 @@ class State:
                 (time.time(), etag, last_modified, title or None, podcast_id),
             )
 
+    def mark_gone(self, podcast_id: int, reason: str) -> None:
+        """The feed was removed for good: keep its episodes, stop refreshing it."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE podcasts SET status = 'gone', error = ?, refreshed_at = ? WHERE id = ?",
+                (reason, time.time(), podcast_id),
+            )
+
     def move_podcast(self, podcast_id: int, url: str) -> None:
         """Follow a permanent redirect: the feed lives at ``url`` from now on."""
         with self._transaction() as db:
@@ -328,17 +336,20 @@ class State:
 
     # episodes
 
-    def episodes(self, *, cached: bool | None = None) -> list[Episode]:
+    def episodes(self, *, cached: bool | None = None, offered: bool = False) -> list[Episode]:
+        """Episodes, all or only those (not) ``cached``; ``offered``: not of gone feeds."""
         where = {
-            None: "",
-            True: " AND e.cache_path IS NOT NULL",
-            False: " AND e.cache_path IS NULL",
+            None: "1",
+            True: "e.cache_path IS NOT NULL",
+            False: "e.cache_path IS NULL",
         }[cached]
+        if offered:
+            where += " AND p.status != 'gone'"
         return [
             Episode(*r)
             for r in self._rows(
                 f"SELECT {_EPISODE_COLUMNS} FROM episodes e JOIN podcasts p ON p.id = e.podcast_id"
-                f" WHERE p.status != 'gone'{where}"
+                f" WHERE {where}"
             )
         ]
 

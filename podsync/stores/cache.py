@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
 import threading
 from pathlib import Path
 
@@ -106,6 +107,10 @@ class CacheStore(MediaStore):
         return MediaItem(
             item.key, item.podcast, item.title, item.published, relpath, size, item.ext, item.author
         )
+
+    def free_space(self) -> int | None:
+        stat = os.statvfs(self.root)
+        return stat.f_bavail * stat.f_frsize
 
     def remove(self, item: MediaItem) -> None:
         with contextlib.suppress(FileNotFoundError):

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from podsync.errors import FeedError, PodsyncError
-from podsync.feeds import fetch_feed
+from podsync.feeds import FeedGone, Limits, fetch_feed
 from podsync.httpclient import describe_error
 from podsync.model import MediaItem
 from podsync.state import Podcast, State
@@ -29,6 +29,7 @@ class RefreshResult:
     new: int = 0
     modified: bool = True
     error: str | None = None
+    gone: bool = False
 
 
 class FeedStore(MediaStore):
@@ -37,19 +38,23 @@ class FeedStore(MediaStore):
     name = "feeds"
     exact_sizes = False
 
-    def __init__(self, state: State, session: requests.Session, timeout: float = 30) -> None:
+    def __init__(self, state: State, session: requests.Session, limits: Limits) -> None:
         self.state = state
         self.session = session
-        self.timeout = timeout
+        self.limits = limits
 
     def list(self) -> list[MediaItem]:
         return [
             MediaItem(e.key, e.podcast, e.title, e.published, e.url, e.size, e.ext, e.author)
-            for e in self.state.episodes()
+            for e in self.state.episodes(offered=True)
         ]
 
     def refresh_one(self, podcast: Podcast) -> RefreshResult:
-        """Fetch one feed and record its episodes; failures are returned, not raised."""
+        """Fetch one feed and record its episodes; failures are returned, not raised.
+
+        A failed feed keeps its episodes and its validators; a gone one (410) is
+        marked and no longer refreshed.
+        """
         title = podcast.title or podcast.url
         try:
             doc = fetch_feed(
@@ -57,8 +62,11 @@ class FeedStore(MediaStore):
                 podcast.url,
                 etag=podcast.etag,
                 last_modified=podcast.last_modified,
-                timeout=self.timeout,
+                limits=self.limits,
             )
+        except FeedGone as exc:
+            self.state.mark_gone(podcast.id, str(exc))
+            return RefreshResult(podcast, title, error=str(exc), gone=True)
         except PodsyncError as exc:
             self.state.record_refresh(podcast.id, error=str(exc))
             return RefreshResult(podcast, title, error=str(exc))
@@ -79,7 +87,7 @@ class FeedStore(MediaStore):
         headers = {"Range": f"bytes={offset}-"} if offset else {}
         try:
             with self.session.get(
-                item.location, headers=headers, stream=True, timeout=self.timeout
+                item.location, headers=headers, stream=True, timeout=self.limits.timeout
             ) as response:
                 if response.status_code == 416 and offset:
                     dest.unlink()  # what we hold is not a prefix of this file: start over
@@ -95,7 +103,7 @@ class FeedStore(MediaStore):
                     out.flush()
                     os.fsync(out.fileno())
         except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
-            raise FeedError(describe_error(exc, item.location, self.timeout)) from None
+            raise FeedError(describe_error(exc, item.location, self.limits.timeout)) from None
         size = dest.stat().st_size
         if expected is not None and size != expected:
             raise FeedError(
