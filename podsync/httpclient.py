@@ -43,9 +43,20 @@ def describe_error(exc: Exception, url: str, timeout: tuple[float, float]) -> st
 
     host = urlsplit(url).hostname or url
     connect_timeout, read_timeout = timeout
-    if isinstance(exc, urllib3.exceptions.ReadTimeoutError | requests.exceptions.ReadTimeout):
+    # requests wraps what urllib3 raises mid-body (iter_content) in its own exceptions
+    cause = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
+    if isinstance(exc, requests.exceptions.ReadTimeout) or isinstance(
+        cause, urllib3.exceptions.ReadTimeoutError
+    ):
         return f"{host} stopped sending for {read_timeout:g} s"
-    if isinstance(exc, urllib3.exceptions.ProtocolError | urllib3.exceptions.DecodeError):
+    if "without response" in str(exc):
+        return f"{host} closed the connection without answering"
+    if isinstance(
+        cause,
+        urllib3.exceptions.ProtocolError
+        | urllib3.exceptions.DecodeError
+        | requests.exceptions.ChunkedEncodingError,
+    ):
         return f"connection to {host} broke off mid-transfer"
     if isinstance(exc, requests.exceptions.TooManyRedirects):
         return f"more than {MAX_REDIRECTS} redirects (a redirect loop?)"

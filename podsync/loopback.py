@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape
@@ -24,6 +25,7 @@ Fault = Callable[[BaseHTTPRequestHandler], None]
 class Resource:
     body: bytes
     content_type: str = "application/octet-stream"
+    modified: float = field(default_factory=lambda: float(int(time.time())))
 
 
 class FeedServer:
@@ -88,9 +90,11 @@ class FeedServer:
 
 
 def serve(handler: BaseHTTPRequestHandler, resource: Resource) -> None:
-    """Answer a GET for ``resource`` with ETag, 304 and Range support."""
+    """Answer a GET for ``resource`` with ETag, Last-Modified, 304 and Range support."""
     etag = '"' + hashlib.sha1(resource.body).hexdigest()[:16] + '"'
-    if handler.headers.get("If-None-Match") == etag:
+    modified = formatdate(resource.modified, usegmt=True)
+    match = handler.headers.get("If-None-Match")
+    if match == etag or (match is None and handler.headers.get("If-Modified-Since") == modified):
         handler.send_response(304)
         handler.send_header("ETag", etag)
         handler.end_headers()
@@ -114,9 +118,76 @@ def serve(handler: BaseHTTPRequestHandler, resource: Resource) -> None:
     handler.send_header("Content-Type", resource.content_type)
     handler.send_header("Content-Length", str(len(body)))
     handler.send_header("ETag", etag)
+    handler.send_header("Last-Modified", modified)
     handler.send_header("Accept-Ranges", "bytes")
     handler.end_headers()
     handler.wfile.write(body)
+
+
+def redirect(location: str, status: int = 301) -> Fault:
+    """A fault that redirects to ``location`` with ``status``."""
+
+    def fault(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(status)
+        handler.send_header("Location", location)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
+    return fault
+
+
+def status(code: int) -> Fault:
+    """A fault that answers ``code`` with a short body."""
+    return lambda handler: handler.send_error(code)
+
+
+def stall(seconds: float) -> Fault:
+    """A fault that sends headers and a little of a body, then nothing for ``seconds``."""
+
+    def fault(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/rss+xml")
+        handler.send_header("Content-Length", "100000")
+        handler.end_headers()
+        handler.wfile.write(b'<?xml version="1.0"?><rss version="2.0"><channel>')
+        handler.wfile.flush()
+        time.sleep(seconds)
+
+    return fault
+
+
+def endless(chunk: bytes = b"<item><title>more</title></item>" * 1024) -> Fault:
+    """A fault that streams a feed that never ends, until the client hangs up."""
+
+    def fault(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/rss+xml")
+        handler.end_headers()
+        handler.close_connection = True
+        try:
+            handler.wfile.write(b'<?xml version="1.0"?><rss version="2.0"><channel>')
+            while True:
+                handler.wfile.write(chunk)
+        except OSError:
+            pass
+
+    return fault
+
+
+def drop_after(resource: Resource, nbytes: int) -> Fault:
+    """A fault that promises all of ``resource`` but hangs up after ``nbytes`` of it."""
+
+    def fault(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", resource.content_type)
+        handler.send_header("Content-Length", str(len(resource.body)))
+        handler.send_header("Accept-Ranges", "bytes")
+        handler.end_headers()
+        handler.wfile.write(resource.body[:nbytes])
+        handler.wfile.flush()
+        handler.close_connection = True
+
+    return fault
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,30 @@ from pathlib import Path
 import pytest
 
 from conftest import media_files
+from podsync.loopback import endless, redirect, stall
+
+BILLION_LAUGHS = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY lol "lol">\n'
+    + b"".join(
+        b'<!ENTITY lol%d "%s">\n' % (n, (b"&lol%d;" % (n - 1) if n > 1 else b"&lol;") * 10)
+        for n in range(1, 10)
+    )
+    + b']>\n<rss version="2.0"><channel><title>&lol9;</title><item><title>&lol9;</title>'
+    b'<enclosure url="http://127.0.0.1/x.mp3" type="audio/mpeg"/></item></channel></rss>'
+)
+"""Nine levels of ten: a billion "lol"s, some 3 GB, if a parser expanded them."""
+
+BREAKAGES = {
+    "html": "not a podcast feed: the server sent a web page",
+    "404": "server answered 404 Not Found",
+    "500": "server answered 500 Internal Server Error",
+    "garbage": "not a valid feed",
+    "unreachable": "127.0.0.1 closed the connection without answering",
+    "stall": "127.0.0.1 stopped sending for 1 s",
+    "endless": "feed is larger than 1 MiB (fetch.max_feed_mb); stopped reading",
+    "redirect-loop": "more than 10 redirects (a redirect loop?)",
+    "billion-laughs": "refused: the feed declares XML entities",
+}
 
 
 def one_line_error(stderr: str) -> str:
@@ -103,13 +127,14 @@ def test_one_bad_url_does_not_stop_the_others(podsync, make_podcast) -> None:
     one_line_error(result.stderr)
 
 
-@pytest.mark.parametrize("breakage", ["html", "404", "500", "garbage", "unreachable"])
+@pytest.mark.parametrize("breakage", BREAKAGES)
 def test_broken_feed_does_not_stop_the_others(
     podsync, make_podcast, server, home: Path, player: Path, breakage: str
 ) -> None:
     good = make_podcast("good", "Good", 2)
     bad = make_podcast("bad", "Bad", 2)
     podsync("subscribe", good.url, bad.url)
+    (home / "config" / "config.toml").write_text("[fetch]\ntimeout = 1\nmax_feed_mb = 1\n")
     path = "/bad/feed.xml"
     if breakage == "html":
         server.add(path, b"<html><body>We moved!</body></html>", "text/html")
@@ -119,12 +144,22 @@ def test_broken_feed_does_not_stop_the_others(
         server.faults[path] = lambda handler: handler.send_error(500)
     elif breakage == "garbage":
         server.add(path, b"\x00\x01 definitely <not xml", "application/xml")
-    else:
+    elif breakage == "unreachable":
         server.faults[path] = lambda handler: handler.close_connection or handler.wfile.close()
+    elif breakage == "stall":
+        server.faults[path] = stall(10)
+    elif breakage == "endless":
+        server.faults[path] = endless()
+    elif breakage == "redirect-loop":
+        server.faults[path] = redirect(server.url("/bad/loop.xml"), 302)
+        server.faults["/bad/loop.xml"] = redirect(server.url(path), 302)
+    else:
+        server.add(path, BILLION_LAUGHS, "application/rss+xml")
     good.add_episode("Good episode 3", 2e9)
 
     result = podsync("fetch", check=1)
-    assert "failed feed: Bad:" in result.stdout
+    assert f"failed feed: Bad: {BREAKAGES[breakage]}" in result.stdout
+    assert "Traceback" not in result.stderr
     assert "Downloaded 5 episodes" in result.stdout  # both of Good's and Bad's known episodes
     listing = podsync("list").stdout
     assert "error" in listing.splitlines()[2] or "error" in listing
