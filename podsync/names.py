@@ -20,6 +20,8 @@ _FORBIDDEN = re.compile(r'[\x00-\x1f\x7f"*/:<>?\\|]+')
 _SPACES = re.compile(r"\s+")
 _ASTRAL = re.compile(r"[\U00010000-\U0010ffff]")
 """Characters outside the BMP (emoji): many players and FAT drivers reject them."""
+_INVISIBLE = re.compile("[\u200b-\u200d\ufe0e\ufe0f]")
+"""Zero-width spaces and joiners, and the variation selectors emoji leave behind."""
 _RESERVED = {"CON", "PRN", "AUX", "NUL", "CLOCK$"} | {
     f"{p}{n}" for p in ("COM", "LPT") for n in range(10)
 }
@@ -29,7 +31,7 @@ def safe_name(text: str, max_units: int = MAX_NAME, fallback: str = "untitled") 
     """Turn ``text`` into one FAT-safe path component of at most ``max_units``."""
     text = unicodedata.normalize("NFC", text)
     text = _FORBIDDEN.sub(" ", _ASTRAL.sub("", text.translate(_SEPARATORS)))
-    text = text.replace("\u200b", "")
+    text = _INVISIBLE.sub("", text)
     text = _SPACES.sub(" ", text).strip()
     text = _truncate(text, max_units).rstrip(". ").lstrip(". ")
     if not text:
