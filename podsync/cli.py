@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from podsync import __version__
-from podsync.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, PodsyncError
+from podsync.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, PodsyncError, UsageError
 
 if TYPE_CHECKING:
     from podsync.app import App
@@ -134,6 +134,24 @@ def build_parser() -> argparse.ArgumentParser:
     sub.set_defaults(report=False)
     json_option(sub)
     command("fetch", cmd_fetch, "refresh feeds and download new episodes into the cache")
+
+    sub = command(
+        "import", cmd_import, "subscribe to the feeds of an OPML file, or switch from gPodder"
+    )
+    sub.add_argument("file", nargs="?", type=Path, metavar="FILE.opml", help="an OPML file")
+    sub.add_argument(
+        "--gpodder",
+        nargs="?",
+        const=True,
+        metavar="GPODDER_HOME",
+        help="take over gPodder's subscriptions, downloaded files and played marks "
+        "(default home: $GPODDER_HOME, else ~/gPodder; downloads: $GPODDER_DOWNLOAD_DIR, "
+        "else HOME/Downloads)",
+    )
+    sub = command("export", cmd_export, "write the subscriptions as OPML")
+    sub.add_argument(
+        "file", nargs="?", type=Path, metavar="FILE", help="where to write (default: stdout)"
+    )
 
     sub = command("push", cmd_push, "copy new episodes to players and delete old ones")
     sub.add_argument(
@@ -322,6 +340,61 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         report = fetch(app, Progress("fetching"))
     print_fetch(report)
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    if (args.file is None) == (args.gpodder is None):
+        raise UsageError("give either an OPML file or --gpodder [GPODDER_HOME]")
+    if args.gpodder is not None:
+        return _import_gpodder(None if args.gpodder is True else Path(args.gpodder))
+    from podsync.opml import import_outlines, parse_opml
+
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
+    outlines = parse_opml(data)
+    with _open() as app:
+        result = import_outlines(app.state, outlines)
+    for outline in result.invalid:
+        print(f"podsync: warning: skipped {outline.url!r}: not an http(s) URL", file=sys.stderr)
+    print(
+        f"Subscribed to {len(result.added)} of {len(outlines)} feeds from {args.file}"
+        f" ({len(result.known)} already subscribed); 'podsync fetch' reads them."
+    )
+    return EXIT_FAILED if result.invalid else EXIT_OK
+
+
+def _import_gpodder(home: Path | None) -> int:
+    import os
+
+    from podsync.gpodder import GpodderHome, import_gpodder
+
+    source = GpodderHome.locate(home, os.environ)
+    with _open() as app:
+        result = import_gpodder(app, source)
+    print(
+        f"Imported from gPodder ({source.home}): {len(result.added)} podcasts"
+        f" ({len(result.known)} already subscribed), {result.episodes} episodes,"
+        f" {result.linked + result.copied} files ({result.linked} hard-linked,"
+        f" {result.copied} copied), {result.played} played."
+    )
+    for path in result.missing:
+        print(f"podsync: warning: gPodder lists {path}, which is missing", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from podsync.fileio import write_atomically
+    from podsync.opml import format_opml, subscriptions
+
+    with _open() as app:
+        data = format_opml(subscriptions(app.state))
+    if args.file is None:
+        sys.stdout.buffer.write(data)
+    else:
+        write_atomically(args.file, data)
+    return EXIT_OK
 
 
 def cmd_push(args: argparse.Namespace) -> int:

@@ -202,7 +202,7 @@ def _entry(raw: Any, feed_url: str, feed_author: str) -> FeedEntry | None:
         url=href,
         mime=mime,
         size=size if size and size > 0 else None,
-        ext=_extension(href, mime),
+        ext=media_extension(href, mime),
         published=float(calendar.timegm(published)) if published else 0.0,
     )
 
@@ -222,7 +222,8 @@ def _url_ext(url: str) -> str:
     return posixpath.splitext(urlsplit(url).path)[1].lstrip(".").lower()
 
 
-def _extension(url: str, mime: str) -> str:
+def media_extension(url: str, mime: str) -> str:
+    """The file extension for a media URL, from its path or else its MIME type."""
     ext = _url_ext(url)
     if ext in MEDIA_EXTS:
         return ext

@@ -108,6 +108,37 @@ class CacheStore(MediaStore):
             item.key, item.podcast, item.title, item.published, relpath, size, item.ext, item.author
         )
 
+    def adopt(self, item: MediaItem, source: Path, transfer: Transfer) -> bool:
+        """Take the local file ``source`` into the cache as ``item``.
+
+        A hard link where the file system allows one (no copy, no extra space),
+        else a copy through a temporary file.  Returns whether it was linked.
+        """
+        *folders, name = episode_path(item)
+        folder = "/".join(folders)
+        (self.root / folder).mkdir(parents=True, exist_ok=True)
+        with self._names:
+            relpath = self._claim(folder, name)
+        final = self.root / relpath
+        try:
+            try:
+                os.link(source, final)
+                linked = True
+            except OSError as exc:
+                if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+                    raise
+                tmp = self.root / folder / f".{item.key}.part"
+                write_then_rename(
+                    lambda path: copy_file(source, path, transfer.advance), tmp, final, transfer
+                )
+                linked = False
+        except BaseException:
+            with self._names:
+                self._release(relpath)
+            raise
+        self.state.set_cached(item.key, relpath, final.stat().st_size)
+        return linked
+
     def free_space(self) -> int | None:
         stat = os.statvfs(self.root)
         return stat.f_bavail * stat.f_frsize
