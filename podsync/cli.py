@@ -133,7 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.set_defaults(report=False)
     json_option(sub)
-    command("fetch", cmd_fetch, "refresh feeds and download new episodes into the cache")
+    sub = command("fetch", cmd_fetch, "refresh feeds and download new episodes into the cache")
+    sub.add_argument(
+        "--refresh-only", action="store_true", help="refresh the feeds, download nothing"
+    )
 
     sub = command(
         "import", cmd_import, "subscribe to the feeds of an OPML file, or switch from gPodder"
@@ -337,7 +340,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         if not app.state.podcasts():
             print("No subscriptions yet; add one with: podsync subscribe URL")
             return EXIT_OK
-        report = fetch(app, Progress("fetching"))
+        report = fetch(app, Progress("fetching"), download=not args.refresh_only)
     print_fetch(report)
     return EXIT_OK if report.ok else EXIT_FAILED
 

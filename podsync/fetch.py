@@ -33,7 +33,8 @@ from podsync.tasks import TaskManager
 @dataclass
 class FetchReport:
     refreshed: list[RefreshResult]
-    sync: SyncResult
+    sync: SyncResult | None
+    """The downloads; None when only the feeds were refreshed."""
 
     @property
     def failed_feeds(self) -> list[RefreshResult]:
@@ -41,9 +42,9 @@ class FetchReport:
 
     @property
     def ok(self) -> bool:
-        return not self.failed_feeds and not (
-            self.sync.failed or self.sync.no_room or self.sync.plan.unfit
-        )
+        sync = self.sync
+        downloads_ok = sync is None or not (sync.failed or sync.no_room or sync.plan.unfit)
+        return not self.failed_feeds and downloads_ok
 
 
 def subscribe(app: App, url: str) -> tuple[Podcast, int]:
@@ -74,7 +75,7 @@ def subscribe(app: App, url: str) -> tuple[Podcast, int]:
     return podcast, new
 
 
-def fetch(app: App, progress: Progress) -> FetchReport:
+def fetch(app: App, progress: Progress, download: bool = True) -> FetchReport:
     """Refresh every feed that is not gone, then download what the copy filters want."""
     cfg = app.config
     podcasts = [p for p in app.state.podcasts() if p.status != "gone"]
@@ -93,6 +94,9 @@ def fetch(app: App, progress: Progress) -> FetchReport:
             except BaseException:
                 pool.shutdown(cancel_futures=True)
                 raise
+        if not download:
+            progress.close()
+            return FetchReport(refreshed, None)
         cache = CacheStore(app.home.episodes_dir, app.state)
         with TaskManager(downloads, 1, progress.on_task, progress.on_bytes) as tasks:
             manager = SyncManager(

@@ -22,26 +22,29 @@ def _n(count: int, noun: str) -> str:
 
 def print_fetch(report: FetchReport, out: TextIO = sys.stdout) -> None:
     """A table of the feeds (new, downloaded, outcome), then totals and every failure."""
-    new = sum(r.new for r in report.refreshed)
     result = report.sync
-    podcast_of = {f"copy:{item.key}": item.podcast for item in result.plan.copies}
     downloaded: dict[str, int] = {}
-    for task in result.copied:
-        downloaded[podcast_of[task.id]] = downloaded.get(podcast_of[task.id], 0) + 1
+    if result is not None:
+        podcast_of = {f"copy:{item.key}": item.podcast for item in result.plan.copies}
+        for task in result.copied:
+            downloaded[podcast_of[task.id]] = downloaded.get(podcast_of[task.id], 0) + 1
     if report.refreshed:
         rows = [("FEED", "NEW", "DOWNLOADED", "RESULT")]
         for r in sorted(report.refreshed, key=lambda r: r.title.casefold()):
-            got = downloaded.get(r.title, 0)
-            rows.append((r.title, str(r.new), str(got), _outcome(r)))
+            rows.append((r.title, str(r.new), str(downloaded.get(r.title, 0)), _outcome(r)))
         for line in format_table(rows, numeric=(1, 2)):
             print(line, file=out)
+    new = sum(r.new for r in report.refreshed)
     print(f"Refreshed {_n(len(report.refreshed), 'feed')}: {_n(new, 'new episode')}.", file=out)
-    print(
-        f"Downloaded {_n(len(result.copied), 'episode')} ({human_size(result.copied_bytes)}).",
-        file=out,
-    )
+    if result is not None:
+        print(
+            f"Downloaded {_n(len(result.copied), 'episode')} ({human_size(result.copied_bytes)}).",
+            file=out,
+        )
     for r in report.failed_feeds:
         print(f"  failed feed: {r.title}: {r.error}", file=out)
+    if result is None:
+        return
     for task in result.failed:
         print(f"  failed download: {task.label}: {task.error}", file=out)
     if result.no_room:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,8 +12,10 @@ import pytest
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 
-@pytest.mark.parametrize("script", ["push.py", "startup.py"])
+@pytest.mark.parametrize("script", ["push.py", "startup.py", "fetch.py"])
 def test_benchmark_smoke_run(script: str) -> None:
+    if script == "fetch.py" and shutil.which("gpo") is None:
+        pytest.skip("needs gpo (scripts/setup --test installs gpodder)")
     result = subprocess.run(
         [sys.executable, str(BENCH / script), "--smoke"],
         capture_output=True,
