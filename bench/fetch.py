@@ -120,8 +120,8 @@ def main() -> None:
         ],
     )
     print(
-        f"conditional requests in one unchanged refresh: podsync {ours_conditional},"
-        f" gpo {gpo_conditional} of {args.feeds}"
+        f"conditional requests per unchanged refresh: podsync {ours_conditional // args.repeat},"
+        f" gpo {gpo_conditional // args.repeat} of {args.feeds} feeds"
     )
 
 
