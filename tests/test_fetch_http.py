@@ -155,3 +155,19 @@ def test_server_without_ranges_restarts_the_download(
     podsync("fetch")
     [final] = list((home / "cache").rglob("*.mp3"))
     assert final.read_bytes() == body
+
+
+def test_downloads_that_do_not_fit_the_cache_disk_are_not_started(
+    podsync, server, make_podcast, home: Path
+) -> None:
+    podcast = make_podcast("big", "Big", 2)
+    podsync("subscribe", podcast.url)
+    (home / "config" / "config.toml").write_text('[fetch]\ncache_reserve = "1000000 TB"\n')
+    result = podsync("fetch", check=1)
+    assert "Downloaded 0 episodes" in result.stdout
+    assert result.stdout.count("no room in the cache: Big — Big episode") == 2
+    assert requested(server, "/big/") == ["/big/feed.xml", "/big/feed.xml"]
+    assert not list((home / "cache").rglob("*.part"))
+
+    (home / "config" / "config.toml").write_text("")
+    assert "Downloaded 2 episodes" in podsync("fetch").stdout
