@@ -189,7 +189,8 @@ def _entry(raw: Any, feed_url: str, feed_author: str) -> FeedEntry | None:
         return None
     href = urljoin(feed_url, enclosure.get("href", "").strip())
     mime = str(enclosure.get("type") or "")
-    published = raw.get("published_parsed") or raw.get("updated_parsed")
+    # dict.get: FeedParserDict.get("updated_parsed") falls back with a DeprecationWarning
+    published = dict.get(raw, "published_parsed") or dict.get(raw, "updated_parsed")
     try:
         size: int | None = int(enclosure.get("length") or 0) or None
     except ValueError:
