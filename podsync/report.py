@@ -47,14 +47,15 @@ def print_fetch(report: FetchReport, out: TextIO = sys.stdout) -> None:
         return
     for task in result.failed:
         print(f"  failed download: {task.label}: {task.error}", file=out)
-    if result.no_room:
+    no_room = len(result.no_room) + len(result.plan.unfit)
+    if no_room:
         print(
-            f"  {_n(len(result.no_room), 'episode')} not downloaded: the cache is full; "
-            "free some space and fetch again",
+            f"  {_n(no_room, 'episode')} not downloaded: the cache is full; "
+            "free some space (or lower fetch.cache_reserve) and fetch again",
             file=out,
         )
     for item, reason in result.plan.unfit:
-        print(f"  no room in the cache: {item.label} ({reason})", file=out)
+        print(f"    {item.label} ({reason})", file=out)
     if result.cancelled:
         print(f"  {_n(len(result.cancelled), 'download')} interrupted", file=out)
 

@@ -87,7 +87,7 @@ def test_gone_feed_is_marked_kept_and_not_retried(
     assert "failed feed: Old Show: the server says the feed is gone for good (410)" in result.stdout
     listing = podsync("list").stdout
     old_row = next(line for line in listing.splitlines() if line.startswith("Old Show"))
-    assert old_row.split()[2:5] == ["2", "2", "gone:"]  # episodes and cached files stay
+    assert old_row.split()[2:6] == ["2", "2", "0", "gone:"]  # episodes and cached files stay
     assert len(list((home / "cache").rglob("*.mp3"))) == 3
 
     # Not asked again: the next fetch succeeds without a request to it.
@@ -165,7 +165,8 @@ def test_downloads_that_do_not_fit_the_cache_disk_are_not_started(
     (home / "config" / "config.toml").write_text('[fetch]\ncache_reserve = "1000000 TB"\n')
     result = podsync("fetch", check=1)
     assert "Downloaded 0 episodes" in result.stdout
-    assert result.stdout.count("no room in the cache: Big — Big episode") == 2
+    assert "2 episodes not downloaded: the cache is full" in result.stdout
+    assert result.stdout.count("    Big — Big episode") == 2
     assert requested(server, "/big/") == ["/big/feed.xml", "/big/feed.xml"]
     assert not list((home / "cache").rglob("*.part"))
 

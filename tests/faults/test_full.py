@@ -61,6 +61,7 @@ def test_full_cache_stops_the_fetch_cleanly(
     for n in range(5):
         podcast.add_episode(f"Part {n}", time.time() - n * 3600, body=body)
     podsync("subscribe", podcast.url)
+    write_config(home, '[fetch]\ncache_reserve = "0"\n')  # fill it to the last byte
 
     result = podsync("fetch", check=1)
     assert "not downloaded: the cache is full" in result.stdout

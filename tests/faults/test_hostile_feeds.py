@@ -90,7 +90,7 @@ def test_endless_feed_is_cut_off(podsync, server) -> None:
 
     server.faults["/endless.xml"] = endless
     result = podsync("subscribe", server.url("endless.xml"), check=1)
-    assert "feed is larger than 32 MiB; stopped" in result.stderr
+    assert "feed is larger than 32 MiB (fetch.max_feed_mb); stopped reading" in result.stderr
 
 
 HOSTILE_TITLES = [
