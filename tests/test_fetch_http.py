@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
-from podsync.loopback import drop_after, redirect, silent_mp3, status
+from podsync.loopback import drop_after, redirect, serve, silent_mp3, status
 
 
 def feed_urls(home: Path) -> dict[str, str]:
@@ -172,3 +173,35 @@ def test_downloads_that_do_not_fit_the_cache_disk_are_not_started(
 
     (home / "config" / "config.toml").write_text("")
     assert "Downloaded 2 episodes" in podsync("fetch").stdout
+
+
+def test_no_more_than_per_host_connections_to_one_host(
+    podsync, server, make_podcast, home: Path
+) -> None:
+    podcasts = [make_podcast(f"p{n}", f"P{n}", 1) for n in range(6)]
+    podsync("subscribe", *(p.url for p in podcasts))
+    (home / "config" / "config.toml").write_text("[fetch]\nrefresh_workers = 6\nper_host = 2\n")
+    lock = threading.Lock()
+    active, peak = 0, 0
+    more_than_two = threading.Event()
+
+    def slow_feed(resource):
+        def fault(handler) -> None:
+            nonlocal active, peak
+            with lock:
+                active += 1
+                peak = max(peak, active)
+                if active > 2:
+                    more_than_two.set()
+            more_than_two.wait(1)  # hold the connection open: would a third one come?
+            with lock:
+                active -= 1
+            serve(handler, resource)
+
+        return fault
+
+    for podcast in podcasts:
+        path = f"/{podcast.slug}/feed.xml"
+        server.faults[path] = slow_feed(server.resources[path])
+    assert "Refreshed 6 feeds" in podsync("fetch").stdout
+    assert peak == 2
