@@ -6,6 +6,8 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,12 +40,25 @@ def gpo(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
+@pytest.fixture(params=["same file system", "another file system"])
+def gpodder_downloads(request, tmp_path: Path) -> Iterator[Path]:
+    """gPodder's download folder: beside the cache (hard links) or on /dev/shm (copies)."""
+    if request.param == "same file system":
+        yield tmp_path / "gPodder-downloads"
+        return
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or shm.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("needs /dev/shm on another file system than the test's folder")
+    with tempfile.TemporaryDirectory(dir=shm) as folder:
+        yield Path(folder)
+
+
 def test_gpodder_home_imports_subscriptions_files_and_played(
-    podsync, make_podcast, server, tmp_path: Path, home: Path, player: Path
+    podsync, make_podcast, server, tmp_path: Path, home: Path, player: Path, gpodder_downloads
 ) -> None:
     news = make_podcast("news", "News & <Views>", 3)
     talk = make_podcast("talk", "Talk", 2)
-    gp_home, downloads = tmp_path / "gPodder", tmp_path / "gPodder-downloads"
+    gp_home, downloads = tmp_path / "gPodder", gpodder_downloads
     env = {**os.environ, "GPODDER_HOME": str(gp_home), "GPODDER_DOWNLOAD_DIR": str(downloads)}
     gpo(env, "subscribe", news.url)
     gpo(env, "subscribe", talk.url)
@@ -57,7 +72,9 @@ def test_gpodder_home_imports_subscriptions_files_and_played(
     gp_db = (gp_home / "Database").read_bytes()
 
     out = podsync("import", "--gpodder", str(gp_home), env=env).stdout
-    assert "2 podcasts (0 already subscribed), 5 episodes, 5 files" in out
+    linked = downloads.stat().st_dev == home.stat().st_dev
+    how = "5 hard-linked, 0 copied" if linked else "0 hard-linked, 5 copied"
+    assert f"2 podcasts (0 already subscribed), 5 episodes, 5 files ({how})" in out
     assert "1 played" in out
 
     listing = podsync("list").stdout.splitlines()
@@ -69,7 +86,9 @@ def test_gpodder_home_imports_subscriptions_files_and_played(
     cached = sorted(p for p in cache.rglob("*.mp3"))
     served = sorted(server.resources["/" + e.path].body for e in news.episodes + talk.episodes)
     assert sorted(p.read_bytes() for p in cached) == served
-    assert {p.stat().st_ino for p in cached} == {p.stat().st_ino for p in gp_files}  # linked
+    same_inodes = {p.stat().st_ino for p in cached} == {p.stat().st_ino for p in gp_files}
+    assert same_inodes == linked
+    assert not list(cache.rglob("*.part"))
     with sqlite3.connect(home / "state" / "state.db") as db:
         marked = [r[0] for r in db.execute("SELECT guid FROM episodes WHERE played_at NOT NULL")]
     assert marked == [played.guid]

@@ -120,24 +120,25 @@ class CacheStore(MediaStore):
         with self._names:
             relpath = self._claim(folder, name)
         final = self.root / relpath
+        # Recorded before the file takes its name, as in add(): a watcher finds it there.
+        self.state.set_cached(item.key, relpath, source.stat().st_size)
         try:
             try:
                 os.link(source, final)
-                linked = True
+                return True
             except OSError as exc:
                 if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
                     raise
-                tmp = self.root / folder / f".{item.key}.part"
-                write_then_rename(
-                    lambda path: copy_file(source, path, transfer.advance), tmp, final, transfer
-                )
-                linked = False
+            tmp = self.root / folder / f".{item.key}.part"
+            write_then_rename(
+                lambda path: copy_file(source, path, transfer.advance), tmp, final, transfer
+            )
+            return False
         except BaseException:
+            self.state.set_cached(item.key, None)
             with self._names:
                 self._release(relpath)
             raise
-        self.state.set_cached(item.key, relpath, final.stat().st_size)
-        return linked
 
     def free_space(self) -> int | None:
         stat = os.statvfs(self.root)
