@@ -220,7 +220,7 @@ class State:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
+        with self._lock, self._reported():
             if not self._db.in_transaction:
                 self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -231,8 +231,19 @@ class State:
             self._db.execute("COMMIT")
 
     def _rows(self, sql: str, args: Iterable[object] = ()) -> list[tuple]:
-        with self._lock:
+        with self._lock, self._reported():
             return self._db.execute(sql, tuple(args)).fetchall()
+
+    @contextmanager
+    def _reported(self) -> Iterator[None]:
+        """Turn a database failure (damaged file, locked too long) into a clear error."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            raise StateError(
+                f"state database {self.path}: {exc} (if it is damaged, move it away to start "
+                "afresh: the cache and the players keep their files)"
+            ) from None
 
     # podcasts
 

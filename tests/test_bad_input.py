@@ -197,3 +197,16 @@ def test_state_database_from_a_newer_version_is_refused_untouched(podsync, home:
     err = one_line_error(podsync("list", check=1).stderr)
     assert "written by a newer podsync (schema 99" in err
     assert db_path.read_bytes() == before
+
+
+def test_a_damaged_state_database_is_reported_without_a_traceback(
+    podsync, make_podcast, home: Path
+) -> None:
+    podsync("subscribe", make_podcast("news", "News", 40).url)
+    database = home / "state" / "state.db"
+    size = database.stat().st_size
+    with open(database, "r+b") as f:  # the header is fine; the tables' pages are not
+        f.seek(4096 * 2)
+        f.write(b"\xff" * (size - 4096 * 2))
+    err = one_line_error(podsync("list", check=1).stderr)
+    assert f"state database {database}: database disk image is malformed" in err
