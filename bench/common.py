@@ -1,4 +1,4 @@
-"""Helpers shared by the benchmarks: timing, a podsync home with a filled cache."""
+"""Helpers shared by the benchmarks: timing, loopback feeds, podsync and gPodder homes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from podsync.loopback import FeedServer, SampleEpisode, rss, silent_mp3
@@ -33,27 +34,72 @@ def sh(*args: str, env: dict[str, str] | None = None) -> None:
     subprocess.run(args, check=True, stdout=subprocess.DEVNULL, env=env)
 
 
+def peak_memory(*args: str, env: dict[str, str] | None = None) -> int:
+    """Run a command; return its peak resident memory in bytes."""
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, env=env)
+    _pid, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, args)
+    return usage.ru_maxrss * 1024  # kilobytes on Linux
+
+
 def podsync_env(home: Path) -> dict[str, str]:
     return {**os.environ, "PODSYNC_HOME": str(home)}
 
 
+def gpodder_env(home: Path) -> dict[str, str]:
+    """An isolated gPodder: its database and its downloads under ``home``."""
+    return {
+        **os.environ,
+        "GPODDER_HOME": str(home / "data"),
+        "GPODDER_DOWNLOAD_DIR": str(home / "downloads"),
+    }
+
+
+def episode_body(size: int) -> bytes:
+    """``size`` bytes of real MPEG frames, as a podcast episode holds."""
+    frames = silent_mp3(1)
+    return (frames * (size // len(frames) + 1))[:size]
+
+
+@contextmanager
+def serve_podcasts(podcasts: int, episodes: int, size: int) -> Iterator[list[str]]:
+    """Serve ``podcasts`` feeds of ``episodes`` episodes each on loopback; yield the feed URLs.
+
+    Every episode has the same body, so a big library costs little memory here.
+    """
+    body = episode_body(size)
+    with FeedServer() as server:
+        urls = []
+        for p in range(podcasts):
+            items = []
+            for n in range(episodes):
+                path = f"p{p}/{n}.mp3"
+                server.add(path, body, "audio/mpeg")
+                items.append(
+                    SampleEpisode(f"p{p}-{n}", f"Episode {n}", 1.6e9 + n * 3600, path, size)
+                )
+            urls.append(server.add(f"p{p}/feed.xml", rss(f"Show {p}", items, server.base_url)))
+        yield urls
+
+
+def podsync_home(home: Path, urls: list[str], keep: int) -> Path:
+    """Subscribe a fresh podsync home to ``urls`` and fetch them; return its cache folder."""
+    (home / "config").mkdir(parents=True, exist_ok=True)
+    (home / "config" / "config.toml").write_text(
+        f"[filters]\nkeep = {keep}\n\n[fetch]\ndownload_workers = 8\n"
+    )
+    env = podsync_env(home)
+    sh(PODSYNC, "subscribe", *urls, env=env)
+    sh(PODSYNC, "fetch", env=env)
+    return home / "cache" / "episodes"
+
+
 def filled_cache(home: Path, episodes: int, size: int) -> Path:
     """A podsync home whose cache holds ``episodes`` files of ``size`` bytes; returns the cache."""
-    frames = silent_mp3(1)  # real MPEG frames, as a podcast holds, cut to ``size``
-    body = (frames * (size // len(frames) + 1))[:size]
-    (home / "config").mkdir(parents=True, exist_ok=True)
-    (home / "config" / "config.toml").write_text(f"[filters]\nkeep = {episodes}\n")
-    with FeedServer() as server:
-        items = []
-        for n in range(episodes):
-            path = f"bench/{n}.mp3"
-            server.add(path, body, "audio/mpeg")
-            items.append(SampleEpisode(f"b{n}", f"Episode {n}", 1.6e9 + n * 3600, path, size))
-        url = server.add("bench/feed.xml", rss("Bench", items, server.base_url))
-        env = podsync_env(home)
-        sh(PODSYNC, "subscribe", url, env=env)
-        sh(PODSYNC, "fetch", env=env)
-    return home / "cache" / "episodes"
+    with serve_podcasts(1, episodes, size) as urls:
+        return podsync_home(home, urls, episodes)
 
 
 def report(title: str, rows: list[tuple[str, float, str, float]]) -> None:

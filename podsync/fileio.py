@@ -9,35 +9,33 @@ from collections.abc import Callable
 from pathlib import Path
 
 CHUNK = 8 * 1024 * 1024
+"""Bytes per step of a copy: progress is reported, and a cancel noticed, after each."""
 
 
-def copy_file(src: Path, dest: Path, advance: Callable[[int], None]) -> int:
-    """Copy ``src`` over ``dest`` in kernel space where possible, keeping its mtime.
+def copy_file(
+    src: Path,
+    dest: Path,
+    advance: Callable[[int], None],
+    *,
+    prefix: bytes = b"",
+    skip: int = 0,
+) -> int:
+    """Write ``prefix``, then ``src`` from byte ``skip`` on, over ``dest``; keep ``src``'s mtime.
 
-    ``advance`` is called after every chunk with its size (it may raise to stop).
-    Returns the bytes copied.
+    The bytes move in kernel space where possible: ``copy_file_range`` (a
+    reflink or an in-kernel copy on one file system), else ``sendfile``
+    (across file systems), else plain reads and writes (some FUSE file
+    systems).  ``advance`` is called after every chunk with its size (it may
+    raise to stop).  Returns the bytes written.
     """
-    copied = 0
     infd = os.open(src, os.O_RDONLY)
     try:
         outfd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
-            kernel = hasattr(os, "copy_file_range")
-            while True:
-                if kernel:
-                    try:
-                        n = os.copy_file_range(infd, outfd, CHUNK)
-                    except OSError as exc:
-                        if exc.errno in _NO_KERNEL_COPY:
-                            kernel = False  # e.g. across file systems or on FUSE
-                            continue
-                        raise
-                else:
-                    n = _copy_chunk(infd, outfd)
-                if not n:
-                    break
-                copied += n
-                advance(n)
+            _write_all(outfd, prefix)
+            if prefix:
+                advance(len(prefix))
+            copied = len(prefix) + _copy_from(infd, outfd, skip, advance)
         finally:
             os.close(outfd)
         stat = os.fstat(infd)
@@ -46,6 +44,24 @@ def copy_file(src: Path, dest: Path, advance: Callable[[int], None]) -> int:
     # By path, once closed: some FUSE file systems ignore times set through a descriptor.
     os.utime(dest, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     return copied
+
+
+def _copy_from(infd: int, outfd: int, offset: int, advance: Callable[[int], None]) -> int:
+    """Copy ``infd`` from ``offset`` to its end onto ``outfd`` at its position."""
+    copied = 0
+    ways = [*_KERNEL_WAYS, _plain_chunk]
+    while True:
+        try:
+            n = ways[0](infd, outfd, offset + copied)
+        except OSError as exc:
+            if len(ways) > 1 and exc.errno in _NO_KERNEL_COPY:
+                ways.pop(0)  # e.g. across file systems, or on FUSE
+                continue
+            raise
+        if not n:
+            return copied
+        copied += n
+        advance(n)
 
 
 _NO_KERNEL_COPY = {
@@ -58,12 +74,31 @@ _NO_KERNEL_COPY = {
 }
 
 
-def _copy_chunk(infd: int, outfd: int) -> int:
-    block = os.read(infd, CHUNK)
-    view = memoryview(block)
-    while view:
-        view = view[os.write(outfd, view) :]
+def _range_chunk(infd: int, outfd: int, offset: int) -> int:
+    return os.copy_file_range(infd, outfd, CHUNK, offset)
+
+
+def _sendfile_chunk(infd: int, outfd: int, offset: int) -> int:
+    return os.sendfile(outfd, infd, offset, CHUNK)
+
+
+def _plain_chunk(infd: int, outfd: int, offset: int) -> int:
+    block = os.pread(infd, CHUNK, offset)
+    _write_all(outfd, block)
     return len(block)
+
+
+_KERNEL_WAYS = tuple(
+    way
+    for name, way in (("copy_file_range", _range_chunk), ("sendfile", _sendfile_chunk))
+    if hasattr(os, name)
+)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def fsync_file(path: Path) -> None:

@@ -16,8 +16,8 @@ from podsync.errors import SkipItem
 from podsync.filters import CopyFilter, DeleteFilter, PlanState
 from podsync.model import MediaItem
 from podsync.plan import Plan, make_plan
-from podsync.steps import FinishStep, PostStep, PreStep
-from podsync.stores.base import MediaStore, Transfer
+from podsync.steps import FinishStep, HeaderStep, PostStep, PreStep
+from podsync.stores.base import Headerer, MediaStore, Transfer
 from podsync.tasks import Task, TaskManager, TaskState
 
 NO_ROOM = "no room left on the target"
@@ -128,7 +128,11 @@ class SyncManager:
                 prepared = step.prepare(prepared)
             try:
                 stored = self.target.add(
-                    prepared, self.source, transfer, self._post if self.post_steps else None
+                    prepared,
+                    self.source,
+                    transfer,
+                    self._post if self.post_steps else None,
+                    self._header(),
                 )
             except OSError as exc:
                 if self._out_of_room(exc, prepared):
@@ -147,6 +151,12 @@ class SyncManager:
             return True
         free = self.target.free_space()
         return free is not None and free < (item.size or 0)
+
+    def _header(self) -> Headerer | None:
+        """The one-pass form of the post steps, when a single step offers one."""
+        if len(self.post_steps) == 1 and isinstance(self.post_steps[0], HeaderStep):
+            return self.post_steps[0].header
+        return None
 
     def _post(self, item: MediaItem, path: Path) -> None:
         for step in self.post_steps:

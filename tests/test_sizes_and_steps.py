@@ -6,8 +6,10 @@ from pathlib import Path
 
 import mutagen
 import pytest
+from mutagen.id3 import COMM, ID3, TIT2
 
 from podsync.errors import SkipItem
+from podsync.fileio import copy_file
 from podsync.loopback import silent_mp3
 from podsync.model import MediaItem
 from podsync.sizes import Budget, human_size, parse_size
@@ -81,3 +83,61 @@ def test_tagger_leaves_other_files_untouched(tmp_path: Path) -> None:
     path.write_bytes(b"%PDF-1.4 not audio")
     Tagger().process(item(None, "pdf"), path)
     assert path.read_bytes() == b"%PDF-1.4 not audio"
+
+
+def streamed(tmp_path: Path, source: Path, it: MediaItem) -> Path:
+    """The copy the player gets when the tag is written in the same pass as the audio."""
+    head = Tagger().header(it, source)
+    assert head is not None
+    dest = tmp_path / "streamed.mp3"
+    copy_file(source, dest, lambda n: None, prefix=head.data, skip=head.skip)
+    return dest
+
+
+def test_tag_written_in_one_pass_matches_tagging_a_copy(tmp_path: Path) -> None:
+    source = tmp_path / "a.mp3"
+    source.write_bytes(silent_mp3(1))
+    staged = tmp_path / "staged.mp3"
+    staged.write_bytes(source.read_bytes())
+    Tagger().process(item(None), staged)
+    dest = streamed(tmp_path, source, item(None))
+    assert mutagen.File(dest, easy=True).tags == mutagen.File(staged, easy=True).tags
+    assert mutagen.File(dest).tags.version[:2] == (2, 3)
+    assert dest.read_bytes().endswith(source.read_bytes())  # the audio, untouched
+    assert source.read_bytes() == silent_mp3(1)  # the cache's original, untouched
+
+
+def test_tag_in_one_pass_replaces_the_old_tag_and_keeps_its_other_frames(tmp_path: Path) -> None:
+    source = tmp_path / "a.mp3"
+    source.write_bytes(silent_mp3(1))
+    old = ID3()
+    old.add(TIT2(encoding=3, text=["Old title"]))
+    old.add(COMM(encoding=3, lang="eng", desc="", text=["show notes"]))
+    old.save(source, v2_version=4)
+    audio = silent_mp3(1)
+    dest = streamed(tmp_path, source, item(None))
+    tags = ID3(dest)
+    assert tags["TIT2"].text == ["Title"] and tags.getall("COMM")[0].text == ["show notes"]
+    assert dest.read_bytes().endswith(audio) and b"Old title" not in dest.read_bytes()
+
+
+def test_files_the_one_pass_cannot_do_are_left_to_process(tmp_path: Path) -> None:
+    with_v1 = tmp_path / "v1.mp3"
+    with_v1.write_bytes(silent_mp3(1) + b"TAG" + bytes(125))
+    not_audio = tmp_path / "b.mp3"
+    not_audio.write_bytes(b"%PDF-1.4 not audio")
+    m4a = tmp_path / "c.m4a"
+    m4a.write_bytes(silent_mp3(1))
+    assert Tagger().header(item(None), with_v1) is None
+    assert Tagger().header(item(None), not_audio) is None
+    assert Tagger().header(item(None, "m4a"), m4a) is None
+
+
+def test_copy_file_writes_the_prefix_then_the_source_after_skip(tmp_path: Path) -> None:
+    source, dest = tmp_path / "s", tmp_path / "d"
+    source.write_bytes(b"OLDTAG" + bytes(range(256)) * 100)
+    seen: list[int] = []
+    written = copy_file(source, dest, seen.append, prefix=b"NEW", skip=6)
+    assert dest.read_bytes() == b"NEW" + bytes(range(256)) * 100
+    assert written == sum(seen) == 3 + 25600
+    assert dest.stat().st_mtime_ns == source.stat().st_mtime_ns

@@ -2,20 +2,22 @@
 
 A pre-processing step sees each item before it is transferred and may change
 it or raise :class:`~podsync.errors.SkipItem`; a post-processing step works
-on each transferred file before it gets its final name (on a player: a local
-staging copy, written out in one pass), so what it changes appears atomically
-with the file.  Both run inside the copy task, so
-a step that raises fails that one task only.  A finishing step runs once
-after all tasks, on the target store (playlists).
+on each transferred file before it gets its final name, so what it changes
+appears atomically with the file.  Both run inside the copy task, so a step
+that raises fails that one task only.  A post step that can also give a
+:class:`~podsync.stores.base.Header` lets the copy write its change and the
+source's bytes in one pass (on a player, other post steps work on a local
+staging copy, written out in one pass).  A finishing step runs once after all
+tasks, on the target store (playlists).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from podsync.model import MediaItem
-from podsync.stores.base import MediaStore
+from podsync.stores.base import Header, MediaStore
 
 
 class PreStep(Protocol):
@@ -27,6 +29,13 @@ class PreStep(Protocol):
 class PostStep(Protocol):
     def process(self, item: MediaItem, path: Path) -> None:
         """Work on the copied file at ``path`` before it is renamed into place."""
+        ...
+
+
+@runtime_checkable
+class HeaderStep(PostStep, Protocol):
+    def header(self, item: MediaItem, source: Path) -> Header | None:
+        """The bytes to write in place of ``source``'s first ones, or None to use ``process``."""
         ...
 
 

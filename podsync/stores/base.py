@@ -7,6 +7,7 @@ import os
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from podsync.errors import Cancelled, PodsyncError
@@ -15,6 +16,18 @@ from podsync.model import MediaItem
 
 Finisher = Callable[[MediaItem, Path], None]
 """Post-processing run on the written temporary file before it gets its final name."""
+
+
+@dataclass(frozen=True)
+class Header:
+    """Bytes to write in place of a source's first ``skip`` bytes (a new tag), in one pass."""
+
+    data: bytes
+    skip: int
+
+
+Headerer = Callable[[MediaItem, Path], "Header | None"]
+"""Gives the header for a source file, or None where post-processing must do the work."""
 
 
 class ReadOnlyStoreError(PodsyncError):
@@ -69,14 +82,24 @@ class MediaStore(ABC):
         appends to it; any other store overwrites it.
         """
 
+    def local_path(self, item: MediaItem) -> Path | None:
+        """Where ``item``'s bytes can be read directly, if this store is a local folder."""
+        return None
+
     def add(
         self,
         item: MediaItem,
         source: MediaStore,
         transfer: Transfer,
         finish: Finisher | None = None,
+        header: Headerer | None = None,
     ) -> MediaItem:
-        """Copy ``item`` from ``source`` into this store; return it as stored here."""
+        """Copy ``item`` from ``source`` into this store; return it as stored here.
+
+        ``finish`` runs on the copy before its rename; a store that can read the
+        source directly may instead write ``header``'s bytes and then the rest
+        of the source, which does the same work in one pass.
+        """
         raise ReadOnlyStoreError(f"{self.name} is read-only")
 
     def remove(self, item: MediaItem) -> None:
@@ -100,12 +123,15 @@ def write_then_rename(
     expected: int | None = None,
     before_rename: Callable[[Path], None] | None = None,
     keep_partial: bool = False,
+    sync_dir: bool = True,
 ) -> int:
     """Have ``fill`` write ``tmp``, check it, sync it, then rename it to ``final``.
 
     The file appears under ``final`` only complete and synced: its size must be
     ``expected`` (when given), and ``before_rename`` runs last on ``tmp``.  On
     any failure ``tmp`` is removed, unless ``keep_partial`` allows a resume.
+    Without ``sync_dir`` the caller syncs the folder (once for many renames)
+    before it relies on the rename having reached the disk.
     """
     try:
         fill(tmp)
@@ -127,5 +153,6 @@ def write_then_rename(
             with contextlib.suppress(OSError):
                 tmp.unlink()
         raise
-    fsync_dir(final.parent)
-    return final.stat().st_size
+    if sync_dir:
+        fsync_dir(final.parent)
+    return times.st_size

@@ -18,7 +18,7 @@ from podsync.fileio import copy_file
 from podsync.model import MediaItem
 from podsync.names import episode_path, with_counter
 from podsync.state import State
-from podsync.stores.base import Finisher, MediaStore, Transfer, write_then_rename
+from podsync.stores.base import Finisher, Headerer, MediaStore, Transfer, write_then_rename
 
 
 class CacheStore(MediaStore):
@@ -55,6 +55,9 @@ class CacheStore(MediaStore):
     def path(self, item: MediaItem) -> Path:
         return self.root / item.location
 
+    def local_path(self, item: MediaItem) -> Path:
+        return self.path(item)
+
     def export(self, item: MediaItem, dest: Path, transfer: Transfer) -> None:
         try:
             copy_file(self.path(item), dest, transfer.advance)
@@ -67,7 +70,9 @@ class CacheStore(MediaStore):
         source: MediaStore,
         transfer: Transfer,
         finish: Finisher | None = None,
+        header: Headerer | None = None,
     ) -> MediaItem:
+        """Download ``item``; ``finish`` works on the download itself (``header`` is not needed)."""
         *folders, name = episode_path(item)
         folder = "/".join(folders)
         (self.root / folder).mkdir(parents=True, exist_ok=True)

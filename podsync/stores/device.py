@@ -7,14 +7,15 @@ import os
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from podsync.errors import PodsyncError
-from podsync.fileio import copy_file
+from podsync.fileio import copy_file, fsync_dir
 from podsync.manifest import Entry, Manifest
 from podsync.model import MediaItem
 from podsync.names import DEFAULT_TEMPLATE, MAX_NAME, episode_path, with_counter
-from podsync.stores.base import Finisher, MediaStore, Transfer, write_then_rename
+from podsync.stores.base import Finisher, Headerer, MediaStore, Transfer, write_then_rename
 
 TMP_PREFIX = ".podsync-"
 TMP_SUFFIX = ".part"
@@ -48,39 +49,62 @@ class DeviceStore(MediaStore):
         """A local folder for post-processing before a file goes to the player
         (by default a temporary folder, made when first needed)."""
         self.warning: str | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._dirs: dict[str, set[str]] = {}
+        """Names taken in each folder, case-folded as FAT compares them."""
+        self._names: dict[str, set[str]] | None = None
+        self._renamed: set[Path] = set()
+        """Folders with renames not yet synced to the disk (synced once, at commit)."""
         self._listing: list[MediaItem] | None = None
         self.missing: dict[str, str] = {}
         """Podsync files the user deleted on the player (path → episode key)."""
 
     def list(self) -> list[MediaItem]:
+        """The manifest's files that are still there, from one scan of the folder.
+
+        No file is opened or read: sizes are the manifest's.  A file the scan
+        does not show by its exact name is looked up once more by path (on a
+        case-insensitive player the user may have renamed it).
+        """
         if self._listing is None:
             self._listing, self.missing = [], {}
+            names = self._scan()
             for path, e in list(self.manifest.files.items()):
-                try:
-                    size = (self.root / path).stat().st_size
-                except FileNotFoundError:
+                folder, _, name = path.rpartition("/")
+                if name not in names.get(folder, ()) and not (self.root / path).is_file():
                     self.missing[path] = e.key
                     continue
                 self._listing.append(
-                    MediaItem(e.key, e.podcast, e.title, e.published, path, size, e.ext)
+                    MediaItem(e.key, e.podcast, e.title, e.published, path, e.size, e.ext)
                 )
         return list(self._listing)
+
+    def _scan(self) -> dict[str, set[str]]:
+        """The file names in each folder under the episode folder, from one walk per run."""
+        with self._lock:
+            if self._names is None:
+                self._names = {}
+                for dirpath, _dirs, files in os.walk(self.root / self.folder):
+                    folder = os.path.relpath(dirpath, self.root)
+                    self._names["" if folder == "." else folder] = set(files)
+            return self._names
 
     def clean_stale(self) -> int:
         """Remove podsync's own temporary files left by an interrupted push."""
         removed = 0
-        for dirpath, _dirs, files in os.walk(self.root / self.folder):
-            for name in files:
-                if name.startswith(TMP_PREFIX) and name.endswith(TMP_SUFFIX):
-                    with contextlib.suppress(OSError):
-                        os.unlink(os.path.join(dirpath, name))
-                        removed += 1
+        for folder, names in self._scan().items():
+            for name in [n for n in names if n.startswith(TMP_PREFIX) and n.endswith(TMP_SUFFIX)]:
+                with contextlib.suppress(OSError):
+                    os.unlink(self.root / folder / name)
+                    names.discard(name)
+                    removed += 1
         return removed
 
     def export(self, item: MediaItem, dest: Path, transfer: Transfer) -> None:
         copy_file(self.root / item.location, dest, transfer.advance)
+
+    def local_path(self, item: MediaItem) -> Path:
+        return self.root / item.location
 
     def add(
         self,
@@ -88,6 +112,7 @@ class DeviceStore(MediaStore):
         source: MediaStore,
         transfer: Transfer,
         finish: Finisher | None = None,
+        header: Headerer | None = None,
     ) -> MediaItem:
         *dirs, name = episode_path(item, self.template, self.max_length)
         folder = _join(self.folder, *dirs)
@@ -95,17 +120,16 @@ class DeviceStore(MediaStore):
         with self._lock:
             relpath = _join(folder, self._claim(folder, name))
         tmp = self.root / folder / f"{TMP_PREFIX}{item.key}{TMP_SUFFIX}"
-        staged = self._stage(item, source, transfer, finish) if finish else None
+        fill, expected, staged = self._filler(item, source, transfer, finish, header)
         try:
             size = write_then_rename(
-                (lambda path: copy_file(staged, path, transfer.advance))
-                if staged
-                else (lambda path: source.export(item, path, transfer)),
+                fill,
                 tmp,
                 self.root / relpath,
                 transfer,
-                expected=staged.stat().st_size if staged else _exact(item, source),
+                expected=expected,
                 before_rename=lambda path: self.manifest.intend_add(relpath, _entry(item, path)),
+                sync_dir=False,
             )
         except BaseException:
             if self.manifest.owns(relpath) and not (self.root / relpath).exists():
@@ -116,10 +140,50 @@ class DeviceStore(MediaStore):
         finally:
             if staged:
                 staged.unlink(missing_ok=True)
-        self._listing = None
+        with self._lock:
+            self._renamed.add(self.root / folder)
+            self._scan().setdefault(folder, set()).add(PurePosixPath(relpath).name)
+            self._listing = None
         return MediaItem(
             item.key, item.podcast, item.title, item.published, relpath, size, item.ext, item.author
         )
+
+    def _filler(
+        self,
+        item: MediaItem,
+        source: MediaStore,
+        transfer: Transfer,
+        finish: Finisher | None,
+        header: Headerer | None,
+    ) -> tuple[Callable[[Path], object], int | None, Path | None]:
+        """How to write the copy, the size it must have, and the staged file it comes from.
+
+        The fastest way that does the work: the source's bytes after a new
+        header in one pass; else a staged copy the post steps worked on; else
+        the source's bytes as they are.
+        """
+        src = source.local_path(item)
+        head = None
+        if header is not None and src is not None:
+            with contextlib.suppress(FileNotFoundError):  # export says it better
+                head = header(item, src)
+        if head is not None and src is not None:
+            exact = _exact(item, source)
+            return (
+                lambda path: copy_file(
+                    src, path, transfer.advance, prefix=head.data, skip=head.skip
+                ),
+                None if exact is None else exact - head.skip + len(head.data),
+                None,
+            )
+        if finish is not None:
+            staged = self._stage(item, source, transfer, finish)
+            return (
+                lambda path: copy_file(staged, path, transfer.advance),
+                staged.stat().st_size,
+                staged,
+            )
+        return (lambda path: source.export(item, path, transfer)), _exact(item, source), None
 
     def _stage(
         self, item: MediaItem, source: MediaStore, transfer: Transfer, finish: Finisher
@@ -153,7 +217,10 @@ class DeviceStore(MediaStore):
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
         self.manifest.forget(item.location)
-        self._listing = None
+        folder, _, name = item.location.rpartition("/")
+        with self._lock:
+            self._scan().get(folder, set()).discard(name)
+            self._listing = None
         if path.parent not in (self.root, self.root / self.folder):
             with contextlib.suppress(OSError):
                 path.parent.rmdir()  # only succeeds once the podcast folder is empty
@@ -164,6 +231,9 @@ class DeviceStore(MediaStore):
         return self.manifest.done | set(self.missing.values())
 
     def commit(self) -> None:
+        for folder in self._renamed:
+            fsync_dir(folder)  # the renames reach the disk before the manifest lists them
+        self._renamed.clear()
         for path, key in self.missing.items():
             self.manifest.mark_done(key)
             self.manifest.forget(path)
@@ -190,7 +260,10 @@ class DeviceStore(MediaStore):
         """A file name in ``folder`` that nothing uses, compared without case as FAT does."""
         taken = self._dirs.get(folder)
         if taken is None:
-            taken = self._dirs[folder] = {n.casefold() for n in os.listdir(self.root / folder)}
+            names = self._scan().get(folder)
+            if names is None:  # a folder made since the scan
+                names = set(os.listdir(self.root / folder))
+            taken = self._dirs[folder] = {n.casefold() for n in names}
         candidate, counter = name, 1
         while candidate.casefold() in taken:
             counter += 1

@@ -1,0 +1,99 @@
+"""Push against gPodder's ``gpo sync`` to a folder device: a full sync, then a no-op.
+
+    python bench/gpodder.py [--episodes N] [--size BYTES] [--repeat R] [--smoke]
+
+One loopback feed serves the episodes; a podsync home fetches them and an
+isolated gPodder (GPODDER_HOME, GPODDER_DOWNLOAD_DIR) downloads them, so both
+hold the same files.  Each then syncs them to a folder of its own, both with
+their default settings (podsync also tags each copy; both write playlists).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from common import (
+    PODSYNC,
+    gpodder_env,
+    median_time,
+    podsync_env,
+    podsync_home,
+    report,
+    serve_podcasts,
+    sh,
+)
+
+
+def gpo(env: dict[str, str], *args: str) -> None:
+    subprocess.run(["gpo", *args], check=True, capture_output=True, env=env)
+
+
+def gpodder_version() -> str:
+    out = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Version}", "gpodder"], capture_output=True, text=True
+    )
+    return f"gpo sync (gPodder {out.stdout or '?'})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--episodes", type=int, default=200)
+    parser.add_argument("--size", type=int, default=1024 * 1024)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--smoke", action="store_true", help="tiny data, one run")
+    args = parser.parse_args()
+    if args.smoke:
+        args.episodes, args.size, args.repeat = 3, 1024, 1
+
+    with tempfile.TemporaryDirectory(prefix="podsync-bench-") as tmp:
+        root = Path(tmp)
+        ours, theirs = podsync_env(root / "podsync"), gpodder_env(root / "gpodder")
+        with serve_podcasts(1, args.episodes, args.size) as urls:
+            podsync_home(root / "podsync", urls, args.episodes)
+            gpo(theirs, "subscribe", urls[0])
+            gpo(theirs, "download")
+        player, folder = root / "player", root / "folder"
+        player.mkdir()
+        folder.mkdir()
+        sh(PODSYNC, "device", "add", str(player), "--name", "bench", env=ours)
+        gpo(theirs, "set", "device_sync.device_type", "filesystem")
+        gpo(theirs, "set", "device_sync.device_folder", str(folder))
+
+        def clear_player() -> None:
+            shutil.rmtree(player / "Podcasts", ignore_errors=True)
+            (player / ".podsync" / "manifest.json").unlink(missing_ok=True)
+
+        def clear_folder() -> None:
+            for child in folder.iterdir():
+                shutil.rmtree(child)
+
+        def push() -> None:
+            sh(PODSYNC, "push", "bench", env=ours)
+
+        def sync() -> None:
+            gpo(theirs, "sync")
+
+        full = median_time(push, args.repeat, clear_player)
+        full_peer = median_time(sync, args.repeat, clear_folder)
+        copied = sum(1 for p in folder.rglob("*.mp3"))
+        if copied != args.episodes:
+            raise SystemExit(f"gpo sync copied {copied} of {args.episodes} episodes")
+        noop = median_time(push, args.repeat)
+        noop_peer = median_time(sync, args.repeat)
+    peer = gpodder_version()
+    report(
+        f"push to a folder device: {args.episodes} episodes of {args.size / 1e6:.1f} MB,"
+        f" median of {args.repeat}",
+        [
+            ("push (copy all)", full, peer, full_peer),
+            ("no-op push (all already there)", noop, peer, noop_peer),
+        ],
+    )
+
+
+if __name__ == "__main__":
+    main()
