@@ -54,6 +54,8 @@ class Manifest:
         """Whether the player holds no ``manifest.json`` (new, or deleted by someone)."""
         self._lock = threading.Lock()
         self._sequence = 0
+        self._changed = True
+        """Whether ``manifest.json`` lags behind (it is missing, or a journal was written)."""
 
     @classmethod
     def load(cls, root: Path) -> Manifest:
@@ -67,6 +69,7 @@ class Manifest:
             self.files = {_path(p): _entry(e) for p, e in _of(data["files"], dict).items()}
             self.done = {_of(key, str) for key in _of(data.get("done", []), list)}
             self.others = {_path(p) for p in _of(data.get("others", []), list)}
+            self._changed = False
         except FileNotFoundError:
             self.missing = True
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -76,6 +79,7 @@ class Manifest:
 
     def _replay(self) -> None:
         for name in self._journal_names():
+            self._changed = True
             self._sequence = max(self._sequence, _number(name))
             try:
                 op = _of(json.loads((self.dir / JOURNAL / name).read_bytes()), dict)
@@ -126,6 +130,7 @@ class Manifest:
         data = json.dumps(op, ensure_ascii=False).encode()
         with self._lock:
             self._sequence += 1
+            self._changed = True
             folder = self.dir / JOURNAL
             folder.mkdir(parents=True, exist_ok=True)
             fd = os.open(
@@ -138,8 +143,10 @@ class Manifest:
                 os.close(fd)
 
     def save(self) -> None:
-        """Fold the journal into ``manifest.json`` atomically."""
+        """Fold the journal into ``manifest.json`` atomically (if anything changed)."""
         with self._lock:
+            if not self._changed:
+                return
             data = {
                 "format": FORMAT,
                 "files": {p: asdict(e) for p, e in sorted(self.files.items())},
@@ -152,6 +159,7 @@ class Manifest:
             )
             for name in self._journal_names():
                 (self.dir / JOURNAL / name).unlink(missing_ok=True)
+            self._changed = False
 
     def _journal_names(self) -> list[str]:
         try:

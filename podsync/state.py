@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from podsync.errors import StateError
+from podsync.model import MediaItem
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -363,6 +364,26 @@ class State:
                 f" WHERE {where}"
             )
         ]
+
+    def cached_items(self) -> list[MediaItem]:
+        """Every cached episode, as the cache store lists it (size None where not recorded)."""
+        return [
+            MediaItem(*r)
+            for r in self._rows(
+                "SELECT e.key, p.title, e.title, e.published, e.cache_path, e.cache_size, e.ext,"
+                " e.author FROM episodes e JOIN podcasts p ON p.id = e.podcast_id"
+                " WHERE e.cache_path IS NOT NULL"
+            )
+        ]
+
+    def forget_cached(self, keys: Iterable[str]) -> None:
+        """Record, in one transaction, that these episodes are no longer in the cache."""
+        with self._transaction() as db:
+            db.executemany(
+                "UPDATE episodes SET cache_path = NULL, cache_size = NULL, cached_at = NULL"
+                " WHERE key = ?",
+                [(k,) for k in keys],
+            )
 
     def cache_paths(self) -> set[str]:
         return {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import posixpath
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -18,7 +19,7 @@ ALL = "All podcasts"
 
 @dataclass
 class Playlists:
-    """Rewrite the playlists in ``<root>/<folder>/`` after each push, oldest episode first.
+    """Write the playlists in ``<root>/<folder>/`` after each push, oldest episode first.
 
     Paths inside are relative to the playlist, so they work wherever the player
     is mounted.  Only playlists podsync wrote are replaced or removed.
@@ -33,8 +34,12 @@ class Playlists:
     def finish(self, target: MediaStore) -> None:
         self.skipped.clear()
         lists: dict[str, list[MediaItem]] = defaultdict(list)
+        names: dict[str, str] = {}
         for item in target.list():
-            lists[safe_name(item.podcast, fallback="podcast")].append(item)
+            name = names.get(item.podcast)
+            if name is None:
+                name = names[item.podcast] = safe_name(item.podcast, fallback="podcast")
+            lists[name].append(item)
             lists[ALL].append(item)
         wanted = {self._path(name): items for name, items in lists.items()}
         for relpath in sorted(p for p in self.manifest.others if p.endswith(".m3u8")):
@@ -49,18 +54,29 @@ class Playlists:
                 continue
             if not self.manifest.owns(relpath):
                 self.manifest.own(relpath)
-            write_atomically(path, self._render(items).encode("utf-8"))
+            data = self._render(items).encode("utf-8")
+            if not _holds(path, data):
+                write_atomically(path, data)
 
     def _path(self, name: str) -> str:
         return str(PurePosixPath(self.folder) / f"{name}.m3u8") if self.folder else f"{name}.m3u8"
 
     def _render(self, items: list[MediaItem]) -> str:
         lines = ["#EXTM3U"]
+        inside = f"{self.folder}/" if self.folder else ""
         for item in sorted(items, key=lambda i: (i.published, i.podcast, i.title)):
             relative = (
-                PurePosixPath(item.location).relative_to(self.folder)
-                if self.folder
-                else PurePosixPath(item.location)
+                item.location[len(inside) :]
+                if item.location.startswith(inside)
+                else posixpath.relpath(item.location, self.folder)
             )
-            lines += [f"#EXTINF:-1,{item.podcast} - {item.title}", str(relative)]
+            lines += [f"#EXTINF:-1,{item.podcast} - {item.title}", relative]
         return "\n".join(lines) + "\n"
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether ``path`` already holds exactly ``data`` (a no-op push rewrites nothing)."""
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False

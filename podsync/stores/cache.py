@@ -11,6 +11,7 @@ import contextlib
 import errno
 import os
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from podsync.errors import PodsyncError
@@ -33,23 +34,30 @@ class CacheStore(MediaStore):
         self._taken: set[str] | None = None
 
     def list(self) -> list[MediaItem]:
-        items = []
-        for e in self.state.episodes(cached=True):
-            assert e.cache_path is not None
-            path = self.root / e.cache_path
+        """The cached episodes, from the database and one listing of each podcast's folder.
+
+        A file removed by hand is forgotten (and fetched again); no file is opened.
+        (A download being renamed into place is not listed yet, and its row stays.)
+        """
+        items, gone = [], []
+        names: dict[str, set[str]] = {}
+        for item in self.state.cached_items():
+            folder, _, name = item.location.rpartition("/")
+            if folder not in names:
+                try:
+                    names[folder] = set(os.listdir(self.root / folder))
+                except OSError:
+                    names[folder] = set()
             try:
-                size = path.stat().st_size
+                if name not in names[folder] or item.size is None:
+                    item = replace(item, size=self.path(item).stat().st_size)
             except FileNotFoundError:
-                # Removed by hand: fetch it again.  (While its download is being renamed
-                # into place it is not listed yet, and its row stays.)
-                if not path.with_name(f".{e.key}.part").exists():
-                    self.state.set_cached(e.key, None)
+                if not self.path(item).with_name(f".{item.key}.part").exists():
+                    gone.append(item.key)
                 continue
-            items.append(
-                MediaItem(
-                    e.key, e.podcast, e.title, e.published, e.cache_path, size, e.ext, e.author
-                )
-            )
+            items.append(item)
+        if gone:
+            self.state.forget_cached(gone)
         return items
 
     def path(self, item: MediaItem) -> Path:
