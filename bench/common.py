@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import compileall
 import os
 import statistics
 import subprocess
 import sys
+import sysconfig
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,6 +17,18 @@ from podsync.loopback import FeedServer, SampleEpisode, rss, silent_mp3
 
 PODSYNC = str(Path(sys.executable).with_name("podsync"))
 """The podsync installed beside this Python (the one under test)."""
+
+
+def ensure_bytecode() -> None:
+    """Compile podsync and its dependencies, as an installed package is.
+
+    Where PYTHONDONTWRITEBYTECODE is set, Python would otherwise compile every
+    module again at each start, which no installed program does.
+    """
+    import podsync
+
+    for folder in (Path(podsync.__file__).parent, Path(sysconfig.get_paths()["purelib"])):
+        compileall.compile_dir(folder, quiet=1)
 
 
 def median_time(
@@ -28,6 +42,27 @@ def median_time(
         run()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def compare(
+    ours: Callable[[], object],
+    theirs: Callable[[], object],
+    repeat: int,
+    setup_ours: Callable[[], object] = lambda: None,
+    setup_theirs: Callable[[], object] = lambda: None,
+) -> tuple[float, float]:
+    """Median wall times of podsync and its peer, run in turns so both see the same machine."""
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeat):
+        times[0].append(median_time(ours, 1, setup_ours))
+        times[1].append(median_time(theirs, 1, setup_theirs))
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
+def version(*command: str) -> str:
+    """The first line a command prints about its version."""
+    out = subprocess.run(command, capture_output=True, text=True)
+    return (out.stdout or out.stderr).strip().splitlines()[0]
 
 
 def sh(*args: str, env: dict[str, str] | None = None) -> None:

@@ -18,8 +18,9 @@ from pathlib import Path
 
 from common import (
     PODSYNC,
+    compare,
+    ensure_bytecode,
     gpodder_env,
-    median_time,
     podsync_env,
     podsync_home,
     report,
@@ -48,6 +49,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.smoke:
         args.episodes, args.size, args.repeat = 3, 1024, 1
+    ensure_bytecode()
 
     with tempfile.TemporaryDirectory(prefix="podsync-bench-") as tmp:
         root = Path(tmp)
@@ -77,13 +79,11 @@ def main() -> None:
         def sync() -> None:
             gpo(theirs, "sync")
 
-        full = median_time(push, args.repeat, clear_player)
-        full_peer = median_time(sync, args.repeat, clear_folder)
+        full, full_peer = compare(push, sync, args.repeat, clear_player, clear_folder)
         copied = sum(1 for p in folder.rglob("*.mp3"))
         if copied != args.episodes:
             raise SystemExit(f"gpo sync copied {copied} of {args.episodes} episodes")
-        noop = median_time(push, args.repeat)
-        noop_peer = median_time(sync, args.repeat)
+        noop, noop_peer = compare(push, sync, args.repeat)
     peer = gpodder_version()
     report(
         f"push to a folder device: {args.episodes} episodes of {args.size / 1e6:.1f} MB,"

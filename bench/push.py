@@ -1,9 +1,11 @@
-"""Push benchmarks: a full push against ``cp -r``, a no-op push against ``rsync``.
+"""Full push against ``cp -r``: 1 GiB in 100 episodes from the cache to a tmpfs folder.
 
-    python bench/push.py [--episodes N] [--size BYTES] [--repeat R] [--smoke]
+    python bench/push.py [--episodes N] [--size BYTES] [--repeat R] [--target DIR] [--smoke]
 
-Builds its own cache (a loopback feed fetched into a fresh home), then times
-podsync and the peer on the same files, in the same run, to a fresh folder.
+Builds its own cache (a loopback feed fetched into a fresh home, in the
+temporary folder), then times podsync and ``cp -r`` copying the same files,
+in the same run, into fresh folders under ``--target`` (default /dev/shm, a
+tmpfs, so the disk's write speed does not hide the copy's own cost).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from common import PODSYNC, filled_cache, median_time, podsync_env, report, sh
+from common import PODSYNC, compare, ensure_bytecode, filled_cache, podsync_env, report, sh, version
 
 
 def main() -> None:
@@ -21,17 +23,21 @@ def main() -> None:
     parser.add_argument("--episodes", type=int, default=100)
     parser.add_argument("--size", type=int, default=10 * 1024 * 1024)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--target", type=Path, default=Path("/dev/shm"))
     parser.add_argument("--smoke", action="store_true", help="tiny data, one run")
     args = parser.parse_args()
     if args.smoke:
         args.episodes, args.size, args.repeat = 3, 1024, 1
+    ensure_bytecode()
 
-    with tempfile.TemporaryDirectory(prefix="podsync-bench-") as tmp:
-        root = Path(tmp)
-        home = root / "home"
+    with (
+        tempfile.TemporaryDirectory(prefix="podsync-bench-") as tmp,
+        tempfile.TemporaryDirectory(prefix="podsync-bench-", dir=args.target) as out,
+    ):
+        home = Path(tmp) / "home"
         cache = filled_cache(home, args.episodes, args.size)
         env = podsync_env(home)
-        player, copy = root / "player", root / "copy"
+        player, copy = Path(out) / "player", Path(out) / "copy"
         player.mkdir()
         sh(PODSYNC, "device", "add", str(player), "--name", "bench", env=env)
 
@@ -42,21 +48,18 @@ def main() -> None:
         def clear_copy() -> None:
             shutil.rmtree(copy, ignore_errors=True)
 
-        full = median_time(lambda: sh(PODSYNC, "push", "bench", env=env), args.repeat, clear_player)
-        cp = median_time(lambda: sh("cp", "-r", str(cache), str(copy)), args.repeat, clear_copy)
-        sh(PODSYNC, "push", "bench", env=env)
-        sh("rsync", "-r", f"{cache}/", str(copy))
-        noop = median_time(lambda: sh(PODSYNC, "push", "bench", env=env), args.repeat)
-        rsync = median_time(
-            lambda: sh("rsync", "-r", "--size-only", f"{cache}/", str(copy)), args.repeat
-        )
-    total = args.episodes * args.size / 1e6
+        def push() -> None:
+            sh(PODSYNC, "push", "bench", env=env)
+
+        def cp() -> None:
+            sh("cp", "-r", str(cache), str(copy))
+
+        ours, theirs = compare(push, cp, args.repeat, clear_player, clear_copy)
+    total = args.episodes * args.size / 2**20
     report(
-        f"push: {args.episodes} episodes, {total:.0f} MB, median of {args.repeat}",
-        [
-            ("full push to an empty folder", full, "cp -r", cp),
-            ("no-op push", noop, "rsync -r --size-only", rsync),
-        ],
+        f"full push: {args.episodes} episodes, {total:.0f} MiB, to {args.target},"
+        f" median of {args.repeat}",
+        [("full push to an empty folder", ours, f"cp -r ({version('cp', '--version')})", theirs)],
     )
 
 

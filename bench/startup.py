@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from common import PODSYNC, median_time, report, sh
+from common import PODSYNC, compare, ensure_bytecode, report, sh
 
 
 def main() -> None:
@@ -17,8 +17,10 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="one run")
     args = parser.parse_args()
     repeat = 1 if args.smoke else args.repeat
-    ours = median_time(lambda: sh(PODSYNC, "--help"), repeat)
-    peer = median_time(lambda: sh(sys.executable, "-c", "pass"), repeat)
+    ensure_bytecode()
+    ours, peer = compare(
+        lambda: sh(PODSYNC, "--help"), lambda: sh(sys.executable, "-c", "pass"), repeat
+    )
     report(f"start-up, median of {repeat}", [("podsync --help", ours, "python -c pass", peer)])
 
 

@@ -13,7 +13,6 @@ import fcntl
 import json
 import os
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,6 +49,8 @@ def register(state: State, path: Path, name: str, folder: str) -> Device:
     for known in state.devices():
         if known.id == device_id:
             raise UsageError(f"{root} is already registered as {known.name!r}")
+    import uuid
+
     device_id = device_id or uuid.uuid4().hex
     marker = {"id": device_id, "name": name, "registered": int(time.time())}
     try:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from podsync.fetch import FetchReport
-from podsync.model import MediaItem
-from podsync.push import PushReport
 from podsync.sizes import human_size
-from podsync.state import Device
-from podsync.stores.feed import RefreshResult
 from podsync.table import format_table
-from podsync.tasks import Task
+
+if TYPE_CHECKING:  # a push need not load the fetch machinery to print its report
+    from podsync.fetch import FetchReport
+    from podsync.model import MediaItem
+    from podsync.push import PushReport
+    from podsync.state import Device
+    from podsync.stores.feed import RefreshResult
+    from podsync.tasks import Task
 
 
 def _n(count: int, noun: str) -> str:

@@ -450,16 +450,30 @@ class State:
     def record_sync(
         self, device_id: str, path: str, result: str, files: Iterable[tuple[str, str, int]]
     ) -> None:
-        """Remember a finished push: where the device was, how it went, what it holds."""
+        """Remember a finished push: where the device was, how it went, what it holds.
+
+        Only the rows that differ from the last push are written, so a push
+        that changed nothing costs one read and one small update.
+        """
+        wanted = set(files)
         with self._transaction() as db:
             db.execute(
                 "UPDATE devices SET path = ?, last_sync_at = ?, last_result = ? WHERE id = ?",
                 (path, time.time(), result, device_id),
             )
-            db.execute("DELETE FROM device_files WHERE device_id = ?", (device_id,))
+            held = set(
+                db.execute(
+                    "SELECT path, episode_key, size FROM device_files WHERE device_id = ?",
+                    (device_id,),
+                )
+            )
+            db.executemany(
+                "DELETE FROM device_files WHERE device_id = ? AND path = ?",
+                [(device_id, f[0]) for f in held - wanted],
+            )
             db.executemany(
                 "INSERT INTO device_files (device_id, path, episode_key, size) VALUES (?, ?, ?, ?)",
-                [(device_id, *f) for f in files],
+                [(device_id, *f) for f in wanted - held],
             )
 
     def scrobbler_offset(self, device_id: str) -> int:

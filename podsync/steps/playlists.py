@@ -63,15 +63,19 @@ class Playlists:
 
     def _render(self, items: list[MediaItem]) -> str:
         lines = ["#EXTM3U"]
-        inside = f"{self.folder}/" if self.folder else ""
         for item in sorted(items, key=lambda i: (i.published, i.podcast, i.title)):
-            relative = (
-                item.location[len(inside) :]
-                if item.location.startswith(inside)
-                else posixpath.relpath(item.location, self.folder)
-            )
-            lines += [f"#EXTINF:-1,{item.podcast} - {item.title}", relative]
+            lines.append(self._entry(item))
         return "\n".join(lines) + "\n"
+
+    def _entry(self, item: MediaItem) -> str:
+        """An item's two lines, with its path relative to the playlists' folder."""
+        inside = f"{self.folder}/" if self.folder else ""
+        relative = (
+            item.location[len(inside) :]
+            if item.location.startswith(inside)
+            else posixpath.relpath(item.location, self.folder)
+        )
+        return f"#EXTINF:-1,{item.podcast} - {item.title}\n{relative}"
 
 
 def _holds(path: Path, data: bytes) -> bool:
