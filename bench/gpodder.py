@@ -1,11 +1,13 @@
 """Push against gPodder's ``gpo sync`` to a folder device: a full sync, then a no-op.
 
-    python bench/gpodder.py [--episodes N] [--size BYTES] [--repeat R] [--smoke]
+    python bench/gpodder.py [--episodes N] [--size BYTES] [--repeat R] [--target DIR] [--smoke]
 
 One loopback feed serves the episodes; a podsync home fetches them and an
 isolated gPodder (GPODDER_HOME, GPODDER_DOWNLOAD_DIR) downloads them, so both
 hold the same files.  Each then syncs them to a folder of its own, both with
 their default settings (podsync also tags each copy; both write playlists).
+The two folders are made under ``--target`` (default: the temporary folder,
+on disk; /dev/shm shows the same work without the cost of podsync's syncs).
 """
 
 from __future__ import annotations
@@ -45,20 +47,24 @@ def main() -> None:
     parser.add_argument("--episodes", type=int, default=200)
     parser.add_argument("--size", type=int, default=1024 * 1024)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--target", type=Path, default=None, help="where the two players go")
     parser.add_argument("--smoke", action="store_true", help="tiny data, one run")
     args = parser.parse_args()
     if args.smoke:
         args.episodes, args.size, args.repeat = 3, 1024, 1
     ensure_bytecode()
 
-    with tempfile.TemporaryDirectory(prefix="podsync-bench-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="podsync-bench-") as tmp,
+        tempfile.TemporaryDirectory(prefix="podsync-bench-", dir=args.target) as out,
+    ):
         root = Path(tmp)
         ours, theirs = podsync_env(root / "podsync"), gpodder_env(root / "gpodder")
         with serve_podcasts(1, args.episodes, args.size) as urls:
             podsync_home(root / "podsync", urls, args.episodes)
             gpo(theirs, "subscribe", urls[0])
             gpo(theirs, "download")
-        player, folder = root / "player", root / "folder"
+        player, folder = Path(out) / "player", Path(out) / "folder"
         player.mkdir()
         folder.mkdir()
         sh(PODSYNC, "device", "add", str(player), "--name", "bench", env=ours)
@@ -85,9 +91,10 @@ def main() -> None:
             raise SystemExit(f"gpo sync copied {copied} of {args.episodes} episodes")
         noop, noop_peer = compare(push, sync, args.repeat)
     peer = gpodder_version()
+    where = args.target or Path(tempfile.gettempdir())
     report(
-        f"push to a folder device: {args.episodes} episodes of {args.size / 1e6:.1f} MB,"
-        f" median of {args.repeat}",
+        f"push to a folder device in {where}: {args.episodes} episodes of"
+        f" {args.size / 1e6:.1f} MB, median of {args.repeat}",
         [
             ("push (copy all)", full, peer, full_peer),
             ("no-op push (all already there)", noop, peer, noop_peer),

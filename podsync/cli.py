@@ -402,7 +402,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_push(args: argparse.Namespace) -> int:
     from podsync.devices import resolve
-    from podsync.eject import eject
     from podsync.progress import Progress
     from podsync.push import push
     from podsync.report import print_push, push_error_json, push_json
@@ -426,6 +425,8 @@ def cmd_push(args: argparse.Namespace) -> int:
                 else:
                     print_push(report)
                 if args.eject and not args.dry_run:
+                    from podsync.eject import eject
+
                     ejected = eject(path)
                     if not args.json:
                         print(ejected)

@@ -9,7 +9,6 @@ the write in flight and never corrupts the file.
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 import threading
 import time
@@ -154,6 +153,8 @@ class FeedEntry:
 
 def episode_key(feed_url: str, guid: str) -> str:
     """A short stable identity for an episode, the same on every computer."""
+    import hashlib  # only fetches need it; a push starts faster without
+
     return hashlib.sha1(f"{feed_url}\n{guid}".encode()).hexdigest()[:16]
 
 

@@ -132,3 +132,22 @@ def test_episode_deleted_on_player_is_not_copied_again(podsync, make_podcast, pl
     out = podsync("push").stdout
     assert "up to date" in out
     assert len(media_files(player)) == 1
+
+
+def test_a_push_with_nothing_to_do_writes_nothing(
+    podsync, make_podcast, player: Path, home: Path
+) -> None:
+    podcast = make_podcast("science", "Science Hour", 3)
+    podsync("subscribe", podcast.url)
+    podsync("fetch")
+    podsync("device", "add", str(player), "--name", "stick")
+    podsync("push", "stick")
+    before = {p: p.stat() for p in player.rglob("*") if p.is_file()}
+
+    out = podsync("push", "stick").stdout
+    assert "nothing copied or deleted" in out
+    after = {p: p.stat() for p in player.rglob("*") if p.is_file()}
+    assert after.keys() == before.keys()
+    for path, stat in after.items():  # manifest, playlists and episodes left as they were
+        assert (stat.st_ino, stat.st_mtime_ns) == (before[path].st_ino, before[path].st_mtime_ns)
+    assert "3" in podsync("device", "list").stdout.splitlines()[1]  # the database still knows
