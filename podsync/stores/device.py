@@ -103,9 +103,6 @@ class DeviceStore(MediaStore):
     def export(self, item: MediaItem, dest: Path, transfer: Transfer) -> None:
         copy_file(self.root / item.location, dest, transfer.advance)
 
-    def local_path(self, item: MediaItem) -> Path:
-        return self.root / item.location
-
     def add(
         self,
         item: MediaItem,
@@ -163,12 +160,12 @@ class DeviceStore(MediaStore):
         the source's bytes as they are.
         """
         src = source.local_path(item)
-        head = None
-        if header is not None and src is not None:
+        head, exact = None, _exact(item, source)
+        if src is not None:
             with contextlib.suppress(FileNotFoundError):  # export says it better
-                head = header(item, src)
+                exact = src.stat().st_size  # as it is now, the listing may be older
+                head = header(item, src) if header is not None else None
         if head is not None and src is not None:
-            exact = _exact(item, source)
             return (
                 lambda path: copy_file(
                     src, path, transfer.advance, prefix=head.data, skip=head.skip
@@ -183,7 +180,7 @@ class DeviceStore(MediaStore):
                 staged.stat().st_size,
                 staged,
             )
-        return (lambda path: source.export(item, path, transfer)), _exact(item, source), None
+        return (lambda path: source.export(item, path, transfer)), exact, None
 
     def _stage(
         self, item: MediaItem, source: MediaStore, transfer: Transfer, finish: Finisher
