@@ -21,6 +21,7 @@ from pathlib import Path
 from common import (
     PODSYNC,
     compare,
+    empty_player,
     ensure_bytecode,
     gpodder_env,
     podsync_env,
@@ -72,8 +73,7 @@ def main() -> None:
         gpo(theirs, "set", "device_sync.device_folder", str(folder))
 
         def clear_player() -> None:
-            shutil.rmtree(player / "Podcasts", ignore_errors=True)
-            (player / ".podsync" / "manifest.json").unlink(missing_ok=True)
+            empty_player(player, "bench", ours)
 
         def clear_folder() -> None:
             for child in folder.iterdir():

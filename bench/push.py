@@ -15,7 +15,17 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from common import PODSYNC, compare, ensure_bytecode, filled_cache, podsync_env, report, sh, version
+from common import (
+    PODSYNC,
+    compare,
+    empty_player,
+    ensure_bytecode,
+    filled_cache,
+    podsync_env,
+    report,
+    sh,
+    version,
+)
 
 
 def main() -> None:
@@ -42,8 +52,7 @@ def main() -> None:
         sh(PODSYNC, "device", "add", str(player), "--name", "bench", env=env)
 
         def clear_player() -> None:
-            shutil.rmtree(player / "Podcasts", ignore_errors=True)
-            (player / ".podsync" / "manifest.json").unlink(missing_ok=True)
+            empty_player(player, "bench", env)
 
         def clear_copy() -> None:
             shutil.rmtree(copy, ignore_errors=True)
