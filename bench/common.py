@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import compileall
 import os
 import shutil
@@ -18,6 +19,21 @@ from podsync.loopback import FeedServer, SampleEpisode, rss, silent_mp3
 
 PODSYNC = str(Path(sys.executable).with_name("podsync"))
 """The podsync installed beside this Python (the one under test)."""
+
+
+def push_arguments(doc: str, episodes: int, size: int, target: Path | None) -> argparse.Namespace:
+    """The options of the push benchmarks; with ``--smoke``, tiny data and one run."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--episodes", type=int, default=episodes)
+    parser.add_argument("--size", type=int, default=size)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--target", type=Path, default=target, help="where the players go")
+    parser.add_argument("--smoke", action="store_true", help="tiny data, one run")
+    args = parser.parse_args()
+    if args.smoke:
+        args.episodes, args.size, args.repeat = 3, 1024, 1
+    ensure_bytecode()
+    return args
 
 
 def ensure_bytecode() -> None:

@@ -12,7 +12,6 @@ on disk; /dev/shm shows the same work without the cost of podsync's syncs).
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import subprocess
 import tempfile
@@ -22,10 +21,10 @@ from common import (
     PODSYNC,
     compare,
     empty_player,
-    ensure_bytecode,
     gpodder_env,
     podsync_env,
     podsync_home,
+    push_arguments,
     report,
     serve_podcasts,
     sh,
@@ -44,16 +43,7 @@ def gpodder_version() -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--episodes", type=int, default=200)
-    parser.add_argument("--size", type=int, default=1024 * 1024)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--target", type=Path, default=None, help="where the two players go")
-    parser.add_argument("--smoke", action="store_true", help="tiny data, one run")
-    args = parser.parse_args()
-    if args.smoke:
-        args.episodes, args.size, args.repeat = 3, 1024, 1
-    ensure_bytecode()
+    args = push_arguments(__doc__, 200, 1024 * 1024, None)
 
     with (
         tempfile.TemporaryDirectory(prefix="podsync-bench-") as tmp,

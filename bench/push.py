@@ -10,7 +10,6 @@ tmpfs, so the disk's write speed does not hide the copy's own cost).
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import tempfile
 from pathlib import Path
@@ -19,9 +18,9 @@ from common import (
     PODSYNC,
     compare,
     empty_player,
-    ensure_bytecode,
     filled_cache,
     podsync_env,
+    push_arguments,
     report,
     sh,
     version,
@@ -29,16 +28,7 @@ from common import (
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--episodes", type=int, default=100)
-    parser.add_argument("--size", type=int, default=10 * 1024 * 1024)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--target", type=Path, default=Path("/dev/shm"))
-    parser.add_argument("--smoke", action="store_true", help="tiny data, one run")
-    args = parser.parse_args()
-    if args.smoke:
-        args.episodes, args.size, args.repeat = 3, 1024, 1
-    ensure_bytecode()
+    args = push_arguments(__doc__, 100, 10 * 1024 * 1024, Path("/dev/shm"))
 
     with (
         tempfile.TemporaryDirectory(prefix="podsync-bench-") as tmp,

@@ -8,7 +8,6 @@ cache store, fitted into the cache disk's free space.
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,10 +115,4 @@ def fetch(app: App, progress: Progress, download: bool = True) -> FetchReport:
 
 def cache_space(root: Path, cfg: Config) -> Space:
     """The cache disk's space, keeping ``fetch.cache_reserve`` free."""
-    stat = os.statvfs(root)
-    return Space(
-        total=stat.f_blocks * stat.f_frsize,
-        free=stat.f_bavail * stat.f_frsize,
-        reserve=parse_size(cfg.get("fetch", "cache_reserve")),
-        block=stat.f_frsize or 1,
-    )
+    return Space.of_disk(root, parse_size(cfg.get("fetch", "cache_reserve")))

@@ -11,9 +11,11 @@ docs/architecture.md).
 from __future__ import annotations
 
 import fnmatch
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from podsync.model import MediaItem
@@ -35,6 +37,18 @@ class Space:
 
     def footprint(self, size: int) -> int:
         return -(-size // self.block) * self.block
+
+    @classmethod
+    def of_disk(cls, path: Path, reserve: int, budget: Budget | None = None) -> Space:
+        """The space of the file system that holds ``path`` (the one call here that reads)."""
+        stat = os.statvfs(path)
+        return cls(
+            total=stat.f_blocks * stat.f_frsize,
+            free=stat.f_bavail * stat.f_frsize,
+            reserve=reserve,
+            budget=budget or Budget(),
+            block=stat.f_frsize or 1,
+        )
 
 
 @dataclass(frozen=True)

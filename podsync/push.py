@@ -6,7 +6,6 @@ device store, played signals, the filters, the steps and the space it has.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -87,14 +86,8 @@ def delete_filters(cfg: Config) -> list[DeleteFilter]:
 
 
 def space_of(path: Path, cfg: Config) -> Space:
-    stat = os.statvfs(path)
-    return Space(
-        total=stat.f_blocks * stat.f_frsize,
-        free=stat.f_bavail * stat.f_frsize,
-        reserve=parse_size(cfg.get("push", "reserve")),
-        budget=Budget.parse(cfg.get("filters", "budget")),
-        block=stat.f_frsize or 1,
-    )
+    reserve = parse_size(cfg.get("push", "reserve"))
+    return Space.of_disk(path, reserve, Budget.parse(cfg.get("filters", "budget")))
 
 
 def is_fat(path: Path) -> bool:

@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 from conftest import media_files
+from podsync.loopback import silent_mp3
 from podsync.manifest import Manifest
 
 
@@ -137,3 +138,17 @@ def assert_player_consistent(player: Path, body: bytes) -> None:
     assert owned == {f: (player / f).stat().st_size for f in media_files(player)}
     for f in media_files(player):
         assert (player / f).read_bytes().endswith(body), f  # tags in front, all the audio
+
+
+BODY = silent_mp3(240)  # about 3.8 MB: each copy to the player takes a while
+
+
+def setup_big_podcast(podsync: Callable[..., object], make_podcast, player: Path):
+    """Five big episodes in the cache and ``player`` registered as ``fat``: a long push."""
+    podcast = make_podcast("big", "Big", 0)
+    for n in range(5):
+        podcast.add_episode(f"Part {n}", time.time() - (n + 1) * 3600, body=BODY)
+    podsync("subscribe", podcast.url)
+    podsync("fetch")
+    podsync("device", "add", str(player), "--name", "fat")
+    return podcast

@@ -9,6 +9,7 @@ from conftest import media_files
 from podsync.loopback import silent_mp3
 
 from .support import (
+    BODY,
     Stall,
     assert_cache_consistent,
     assert_player_consistent,
@@ -16,6 +17,7 @@ from .support import (
     cached_titles,
     device_parts,
     kill_hard,
+    setup_big_podcast,
     stop_mid_copy,
     wait_for,
 )
@@ -25,13 +27,7 @@ def test_unplug_mid_copy_leaves_whole_files_and_the_next_push_completes(
     podsync, make_podcast, fat_player, home: Path
 ) -> None:
     player = fat_player(48)
-    podcast = make_podcast("big", "Big", 0)
-    body = silent_mp3(240)  # about 3.8 MB: each copy to the player takes a while
-    for n in range(5):
-        podcast.add_episode(f"Part {n}", time.time() - n * 3600, body=body)
-    podsync("subscribe", podcast.url)
-    podsync("fetch")
-    podsync("device", "add", str(player), "--name", "fat")
+    setup_big_podcast(podsync, make_podcast, player)
 
     process = podsync.popen("push")
     stop_mid_copy(process, player)
@@ -41,13 +37,13 @@ def test_unplug_mid_copy_leaves_whole_files_and_the_next_push_completes(
 
     assert device_parts(player)  # the kill landed mid-copy ...
     assert len(media_files(player)) < 5
-    assert_player_consistent(player, body)  # ... yet every final name holds a whole file
+    assert_player_consistent(player, BODY)  # ... yet every final name holds a whole file
 
     out = podsync("push").stdout
     assert "failed 0" in out
     assert len(media_files(player)) == 5
     assert device_parts(player) == []  # the leftover temporary file was cleaned up
-    assert_player_consistent(player, body)
+    assert_player_consistent(player, BODY)
     assert "up to date" in podsync("push").stdout
 
 

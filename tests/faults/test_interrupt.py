@@ -12,9 +12,11 @@ from conftest import media_files
 from podsync.loopback import silent_mp3
 
 from .support import (
+    BODY,
     assert_cache_consistent,
     assert_player_consistent,
     device_parts,
+    setup_big_podcast,
     stop_mid_copy,
     trickle,
     wait_for,
@@ -59,13 +61,7 @@ def test_interrupted_push_leaves_no_partial_file_and_completes_later(
     podsync, make_podcast, fat_player, home: Path, signum: int
 ) -> None:
     player = fat_player(48)
-    podcast = make_podcast("big", "Big", 0)
-    body = silent_mp3(240)  # about 3.8 MB: each copy to the player takes a while
-    for n in range(5):
-        podcast.add_episode(f"Part {n}", time.time() - n * 3600, body=body)
-    podsync("subscribe", podcast.url)
-    podsync("fetch")
-    podsync("device", "add", str(player), "--name", "fat")
+    setup_big_podcast(podsync, make_podcast, player)
 
     process = podsync.popen("push")
     stop_mid_copy(process, player)
@@ -76,9 +72,9 @@ def test_interrupted_push_leaves_no_partial_file_and_completes_later(
     assert "interrupted" in err and "Traceback" not in err
     assert device_parts(player) == []
     assert len(media_files(player)) < 5
-    assert_player_consistent(player, body)
+    assert_player_consistent(player, BODY)
 
     out = podsync("push").stdout
     assert "failed 0" in out
     assert len(media_files(player)) == 5
-    assert_player_consistent(player, body)
+    assert_player_consistent(player, BODY)

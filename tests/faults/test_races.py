@@ -7,26 +7,15 @@ import time
 from pathlib import Path
 
 from conftest import media_files
-from podsync.loopback import silent_mp3
 
 from .support import (
+    BODY,
     assert_cache_consistent,
     assert_player_consistent,
     cached_titles,
+    setup_big_podcast,
     stop_mid_copy,
 )
-
-BODY = silent_mp3(240)  # about 3.8 MB: each copy to the player takes a while
-
-
-def setup_big_podcast(podsync, make_podcast, player: Path):
-    podcast = make_podcast("big", "Big", 0)
-    for n in range(5):
-        podcast.add_episode(f"Part {n}", time.time() - (n + 1) * 3600, body=BODY)
-    podsync("subscribe", podcast.url)
-    podsync("fetch")
-    podsync("device", "add", str(player), "--name", "fat")
-    return podcast
 
 
 def test_second_push_to_a_player_waits_then_reports_it_busy(
