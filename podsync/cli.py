@@ -34,7 +34,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "handler"):
         parser.print_help()
         return EXIT_OK
-    _log_to_stderr(args)
+    if args.verbose or args.log_level != "WARNING":
+        _log_to_stderr(args)  # otherwise logging's last resort prints warnings alike
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         if args.quiet and args.report and not getattr(args, "json", False):
@@ -577,9 +578,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _width() -> int:
     """The terminal's width; unlimited when the output is not a terminal."""
-    import shutil
+    import os
 
-    return shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 0
+    try:
+        return os.get_terminal_size(sys.stdout.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        return 0  # not a terminal (or stdout captured)
 
 
 def _print_json(data: object) -> int:

@@ -24,6 +24,8 @@ from podsync.fileio import write_atomically
 MARKER_DIR = ".podsync"
 MANIFEST = "manifest.json"
 JOURNAL = "journal"
+PLAYLIST_SUFFIX = ".m3u8"
+"""podsync's playlists on a player end with this (they are in the manifest's ``others``)."""
 FORMAT = 1
 
 

@@ -7,41 +7,18 @@ and the rules are tested directly.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence, Set
-from dataclasses import dataclass
 
-from podsync.filters import CopyFilter, DeleteFilter, PlanState, Selection, Space, newest_first
-from podsync.model import MediaItem
+from podsync.filters import (
+    CopyFilter,
+    DeleteFilter,
+    Expiring,
+    PlanState,
+    Selection,
+    Space,
+    newest_first,
+)
+from podsync.model import MediaItem, Plan
 from podsync.sizes import human_size
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Deletes (target items, with reasons), then copies (source items, newest first).
-
-    ``unfit`` are copies the copy filters wanted that the target has no room for.
-    """
-
-    copies: tuple[MediaItem, ...]
-    deletes: tuple[tuple[MediaItem, str], ...]
-    kept: int = 0
-    unfit: tuple[tuple[MediaItem, str], ...] = ()
-
-    @property
-    def empty(self) -> bool:
-        return not self.copies and not self.deletes
-
-    @property
-    def copy_bytes(self) -> int:
-        return sum(i.size or 0 for i in self.copies)
-
-    def describe(self, source: str, target: str) -> list[str]:
-        """Human-readable lines, one per action."""
-        lines = [f"delete  {item.location}  ({reason})" for item, reason in self.deletes]
-        lines += [f"copy    {item.label}" for item in self.copies]
-        lines += [f"no room {item.label}  ({reason})" for item, reason in self.unfit]
-        if not self.copies and not self.deletes:
-            lines.insert(0, f"nothing to do: {target} is up to date with {source}")
-        return lines
 
 
 def make_plan(
@@ -86,7 +63,9 @@ def make_plan(
     if state.space is not None:
         copies, unfit = _fit(copies, held.values(), doomed_keys, state.space)
     kept = sum(1 for k in held if k in wanted and k not in doomed_keys)
-    return Plan(tuple(copies), tuple(deletes), kept, tuple(unfit))
+    ends = [f.expires(everything, state) for f in copy_filters if isinstance(f, Expiring)]
+    expires = min((t for t in ends if t is not None), default=None)
+    return Plan(tuple(copies), tuple(deletes), kept, tuple(unfit), expires)
 
 
 def _fit(

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
+import os
 import sys
 import threading
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from podsync.sizes import human_size
-from podsync.tasks import Task, TaskState
+
+if TYPE_CHECKING:
+    from podsync.tasks import Task
 
 
 class Progress:
@@ -46,9 +48,8 @@ class Progress:
         self._draw()
 
     def on_task(self, task: Task) -> None:
-        if task.state in (TaskState.PENDING, TaskState.RUNNING):
-            return
-        self.step(task.state == TaskState.FAILED)
+        if task.finished:
+            self.step(task.failed)
 
     def on_bytes(self, n: int) -> None:
         with self._lock:
@@ -64,9 +65,15 @@ class Progress:
                 return
             self._drawn = now
             line = self._line()
-        width = shutil.get_terminal_size((80, 24)).columns - 1
+        width = self._width()
         self.stream.write("\r" + line[:width].ljust(width))
         self.stream.flush()
+
+    def _width(self) -> int:
+        try:
+            return os.get_terminal_size(self.stream.fileno()).columns - 1
+        except (OSError, ValueError, AttributeError):
+            return 79
 
     def _line(self) -> str:
         parts = [f"{self.verb} {self.done}/{self.total}"]
@@ -82,6 +89,6 @@ class Progress:
 
     def close(self) -> None:
         if self.enabled:
-            width = shutil.get_terminal_size((80, 24)).columns - 1
+            width = self._width()
             self.stream.write("\r" + " " * width + "\r")
             self.stream.flush()

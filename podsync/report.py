@@ -88,10 +88,8 @@ def print_push(report: PushReport, out: TextIO = sys.stdout) -> None:
         )
         return
     if plan.empty:
-        print(
-            f"{name}: up to date, nothing copied or deleted ({_n(plan.kept, 'episode')} there).",
-            file=out,
-        )
+        why = "nothing changed since the last push" if report.quick else "nothing copied or deleted"
+        print(f"{name}: up to date, {why} ({_n(plan.kept, 'episode')} there).", file=out)
     else:
         print(
             f"{name}: copied {len(result.copied)} ({human_size(result.copied_bytes)}), "
@@ -146,6 +144,7 @@ def push_json(report: PushReport) -> dict[str, Any]:
         "ok": report.ok,
         "error": None,
         "played_from_scrobbler": report.played,
+        "quick_check": report.quick,
         "warnings": report.warnings,
         "plan": {
             "copy": [item(i) for i in plan.copies],
@@ -176,6 +175,7 @@ def push_error_json(device: Device, path: Path, error: str) -> dict[str, Any]:
         "ok": False,
         "error": error,
         "played_from_scrobbler": 0,
+        "quick_check": False,
         "warnings": [],
         "plan": None,
         "result": None,

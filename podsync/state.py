@@ -75,6 +75,35 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE devices ADD COLUMN serial TEXT;
     ALTER TABLE devices ADD COLUMN scrobbler_offset INTEGER NOT NULL DEFAULT 0;
     """,
+    # A counter every change a push's plan depends on moves (see podsync.quickcheck),
+    # and where each player's last quick-check record is kept.
+    """
+    CREATE TABLE generation (n INTEGER NOT NULL);
+    INSERT INTO generation VALUES (0);
+    CREATE TRIGGER podcasts_added AFTER INSERT ON podcasts
+        BEGIN UPDATE generation SET n = n + 1; END;
+    CREATE TRIGGER podcasts_changed AFTER UPDATE OF url, title, status ON podcasts
+        WHEN OLD.url IS NOT NEW.url OR OLD.title IS NOT NEW.title
+            OR OLD.status IS NOT NEW.status
+        BEGIN UPDATE generation SET n = n + 1; END;
+    CREATE TRIGGER podcasts_removed AFTER DELETE ON podcasts
+        BEGIN UPDATE generation SET n = n + 1; END;
+    CREATE TRIGGER episodes_added AFTER INSERT ON episodes
+        BEGIN UPDATE generation SET n = n + 1; END;
+    CREATE TRIGGER episodes_changed AFTER UPDATE ON episodes
+        BEGIN UPDATE generation SET n = n + 1; END;
+    CREATE TRIGGER episodes_removed AFTER DELETE ON episodes
+        BEGIN UPDATE generation SET n = n + 1; END;
+    CREATE TRIGGER devices_added AFTER INSERT ON devices
+        BEGIN UPDATE generation SET n = n + 1; END;
+    CREATE TRIGGER devices_changed AFTER UPDATE ON devices
+        WHEN OLD.name IS NOT NEW.name OR OLD.path IS NOT NEW.path
+            OR OLD.folder IS NOT NEW.folder OR OLD.scrobbler_offset IS NOT NEW.scrobbler_offset
+        BEGIN UPDATE generation SET n = n + 1; END;
+    CREATE TRIGGER devices_removed AFTER DELETE ON devices
+        BEGIN UPDATE generation SET n = n + 1; END;
+    ALTER TABLE devices ADD COLUMN quick_check TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -315,8 +344,7 @@ class State:
     def upsert_entries(self, podcast: Podcast, entries: Iterable[FeedEntry]) -> int:
         """Insert new episodes and refresh known ones; return how many were new."""
         with self._transaction() as db:
-            before = db.total_changes
-            db.executemany(
+            new = db.executemany(
                 "INSERT INTO episodes (key, podcast_id, guid, title, author, url, mime, size,"
                 " ext, published) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT DO NOTHING",
@@ -335,11 +363,12 @@ class State:
                     )
                     for e in entries
                 ],
-            )
-            new = db.total_changes - before
+            ).rowcount
+            # Only rows that differ are written: an unchanged episode moves no generation.
             db.executemany(
-                "UPDATE episodes SET title = ?, author = ?, url = ?, mime = ?, size = ?,"
-                " published = ? WHERE podcast_id = ? AND guid = ?",
+                "UPDATE episodes SET (title, author, url, mime, size, published) ="
+                " (?1, ?2, ?3, ?4, ?5, ?6) WHERE podcast_id = ?7 AND guid = ?8"
+                " AND (title, author, url, mime, size, published) IS NOT (?1, ?2, ?3, ?4, ?5, ?6)",
                 [
                     (e.title, e.author, e.url, e.mime, e.size, e.published, podcast.id, e.guid)
                     for e in entries
@@ -402,12 +431,10 @@ class State:
         """Mark episodes as listened to; return how many were not already."""
         stamp = time.time() if when is None else when
         with self._transaction() as db:
-            before = db.total_changes
-            db.executemany(
+            return db.executemany(
                 "UPDATE episodes SET played_at = ? WHERE key = ? AND played_at IS NULL",
                 [(stamp, key) for key in keys],
-            )
-            return db.total_changes - before
+            ).rowcount
 
     def mark_unplayed(self, keys: Iterable[str]) -> None:
         with self._transaction() as db:
@@ -449,19 +476,26 @@ class State:
         ]
 
     def record_sync(
-        self, device_id: str, path: str, result: str, files: Iterable[tuple[str, str, int]]
+        self,
+        device_id: str,
+        path: str,
+        result: str,
+        files: Iterable[tuple[str, str, int]] | None,
     ) -> None:
         """Remember a finished push: where the device was, how it went, what it holds.
 
         Only the rows that differ from the last push are written, so a push
-        that changed nothing costs one read and one small update.
+        that changed nothing costs one read and one small update; ``files``
+        None leaves them as they are.
         """
-        wanted = set(files)
         with self._transaction() as db:
             db.execute(
                 "UPDATE devices SET path = ?, last_sync_at = ?, last_result = ? WHERE id = ?",
                 (path, time.time(), result, device_id),
             )
+            if files is None:
+                return
+            wanted = set(files)
             held = set(
                 db.execute(
                     "SELECT path, episode_key, size FROM device_files WHERE device_id = ?",
@@ -476,6 +510,18 @@ class State:
                 "INSERT INTO device_files (device_id, path, episode_key, size) VALUES (?, ?, ?, ?)",
                 [(device_id, *f) for f in wanted - held],
             )
+
+    def generation(self) -> int:
+        """A number that changes with every change to what a push's plan reads here."""
+        return self._rows("SELECT n FROM generation")[0][0]
+
+    def quick_check(self, device_id: str) -> str | None:
+        rows = self._rows("SELECT quick_check FROM devices WHERE id = ?", (device_id,))
+        return rows[0][0] if rows else None
+
+    def set_quick_check(self, device_id: str, record: str | None) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE devices SET quick_check = ? WHERE id = ?", (record, device_id))
 
     def scrobbler_offset(self, device_id: str) -> int:
         rows = self._rows("SELECT scrobbler_offset FROM devices WHERE id = ?", (device_id,))

@@ -10,7 +10,6 @@ stops at its next chunk, removing its temporary file.
 from __future__ import annotations
 
 import contextlib
-import enum
 import queue
 import threading
 import time
@@ -19,16 +18,8 @@ from dataclasses import dataclass
 from types import TracebackType
 
 from podsync.errors import Cancelled, SkipItem
+from podsync.model import TaskState
 from podsync.stores.base import Transfer
-
-
-class TaskState(enum.StrEnum):
-    PENDING = "pending"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-    SKIPPED = "skipped"
-    CANCELLED = "cancelled"
 
 
 @dataclass(eq=False)
@@ -45,6 +36,14 @@ class Task:
     started: float | None = None
     ended: float | None = None
     error: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.state not in (TaskState.PENDING, TaskState.RUNNING)
+
+    @property
+    def failed(self) -> bool:
+        return self.state == TaskState.FAILED
 
 
 Listener = Callable[[Task], None]

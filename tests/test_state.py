@@ -87,5 +87,5 @@ def test_version_1_database_is_migrated_in_place(tmp_path: Path) -> None:
         assert state.mark_played([key, key]) == 1
         assert state.played_keys() == {key}
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     db.close()

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from podsync.fileio import write_atomically
-from podsync.manifest import Manifest
+from podsync.manifest import PLAYLIST_SUFFIX, Manifest
 from podsync.model import MediaItem
 from podsync.names import safe_name
 from podsync.stores.base import MediaStore
@@ -42,7 +42,7 @@ class Playlists:
             lists[name].append(item)
             lists[ALL].append(item)
         wanted = {self._path(name): items for name, items in lists.items()}
-        for relpath in sorted(p for p in self.manifest.others if p.endswith(".m3u8")):
+        for relpath in sorted(p for p in self.manifest.others if p.endswith(PLAYLIST_SUFFIX)):
             if relpath not in wanted:
                 with contextlib.suppress(FileNotFoundError):
                     (self.root / relpath).unlink()
@@ -59,7 +59,8 @@ class Playlists:
                 write_atomically(path, data)
 
     def _path(self, name: str) -> str:
-        return str(PurePosixPath(self.folder) / f"{name}.m3u8") if self.folder else f"{name}.m3u8"
+        file = f"{name}{PLAYLIST_SUFFIX}"
+        return str(PurePosixPath(self.folder) / file) if self.folder else file
 
     def _render(self, items: list[MediaItem]) -> str:
         lines = ["#EXTM3U"]

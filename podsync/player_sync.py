@@ -1,0 +1,172 @@
+"""A full push: the pieces for one player, assembled from its settings, and run.
+
+The device store, played signals, the filters, the steps and the space it
+has, joined by the same SyncManager as a fetch.  :mod:`podsync.push` calls
+this when the quick check cannot tell that there is nothing to do.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from podsync.app import App
+from podsync.config import Config
+from podsync.filters import (
+    CopyFilter,
+    DeleteFilter,
+    MaxAge,
+    NewestPerPodcast,
+    NotDone,
+    NotPlayed,
+    NotWanted,
+    PlanState,
+    Played,
+    Podcasts,
+    Space,
+    Uncached,
+)
+from podsync.identity import drive_info
+from podsync.manifest import Manifest
+from podsync.mounts import mount_of
+from podsync.played import listened, read_scrobbles
+from podsync.progress import Progress
+from podsync.push import PushReport
+from podsync.sizes import Budget, parse_size
+from podsync.state import Device
+from podsync.steps import FinishStep, PostStep, PreStep
+from podsync.steps.limits import FAT_TYPES, FileSizeLimit
+from podsync.steps.playlists import Playlists
+from podsync.steps.tags import Tagger
+from podsync.stores.cache import CacheStore
+from podsync.stores.device import DeviceStore
+from podsync.sync import SyncManager
+from podsync.tasks import TaskManager
+
+
+def copy_filters(cfg: Config) -> list[CopyFilter]:
+    filters: list[CopyFilter] = [NotDone()]
+    include, exclude = cfg.get("filters", "include"), cfg.get("filters", "exclude")
+    if include or exclude:
+        filters.append(Podcasts(tuple(include), tuple(exclude)))
+    if cfg.get("filters", "max_age_days"):
+        filters.append(MaxAge(cfg.get("filters", "max_age_days")))
+    if cfg.get("filters", "skip_played") or cfg.get("filters", "delete_played"):
+        filters.append(NotPlayed())  # deleting played episodes must not copy them back
+    filters.append(NewestPerPodcast(cfg.get("filters", "keep")))
+    return filters
+
+
+def delete_filters(cfg: Config) -> list[DeleteFilter]:
+    filters: list[DeleteFilter] = []
+    if cfg.get("filters", "delete_played"):
+        filters.append(Played())
+    if cfg.get("filters", "delete_unwanted"):
+        filters.append(NotWanted())
+    if cfg.get("filters", "delete_uncached"):
+        filters.append(Uncached())
+    return filters
+
+
+def space_of(path: Path, cfg: Config) -> Space:
+    reserve = parse_size(cfg.get("push", "reserve"))
+    return Space.of_disk(path, reserve, Budget.parse(cfg.get("filters", "budget")))
+
+
+def is_fat(path: Path) -> bool:
+    """Whether the player's file system is FAT (asking udev only about FUSE mounts)."""
+    mount = mount_of(path)
+    if mount is None:
+        return False
+    if mount.fstype.startswith("fuse"):
+        return drive_info(mount.source).fs_type in FAT_TYPES
+    return mount.fstype in FAT_TYPES
+
+
+def sync_player(
+    app: App,
+    device: Device,
+    path: Path,
+    progress: Progress,
+    *,
+    dry_run: bool,
+    delete: bool,
+    cancel: threading.Event | None,
+) -> PushReport:
+    """Plan the push to ``device`` at ``path`` and, unless ``dry_run``, carry it out.
+
+    The caller holds the device's push lock.
+    """
+    cfg = app.config.for_device(device.name)
+    manifest = Manifest.load(path)
+    target = DeviceStore(
+        path,
+        device.folder,
+        manifest,
+        device.name,
+        cfg.get("names", "template"),
+        cfg.get("names", "max_length"),
+    )
+    scrobbles, offset = read_scrobbles(path, app.state.scrobbler_offset(device.id))
+    played_now = listened(scrobbles, manifest.files)
+    report_played = len(played_now - app.state.played_keys())
+    if not dry_run:
+        target.clean_stale()
+        app.state.mark_played(played_now)
+        app.state.set_scrobbler_offset(device.id, offset)
+    state = PlanState(
+        now=time.time(),
+        done=frozenset(target.done()),
+        played=frozenset(app.state.played_keys() | played_now),
+        space=space_of(path, cfg),
+    )
+    pre: list[PreStep] = [FileSizeLimit()] if is_fat(path) else []
+    # (copies keep the cache file's mtime, the publication date, by themselves)
+    post: list[PostStep] = [Tagger()] if cfg.get("tags", "enabled") else []
+    playlists = Playlists(path, target.folder, manifest)
+    finish: list[FinishStep] = [playlists] if cfg.get("playlists", "enabled") else []
+    with TaskManager(
+        cfg.get("push", "copy_workers"),
+        cfg.get("push", "delete_workers"),
+        progress.on_task,
+        progress.on_bytes,
+        cancel,
+    ) as tasks:
+        manager = SyncManager(
+            CacheStore(app.home.episodes_dir, app.state),
+            target,
+            copy_filters=copy_filters(cfg),
+            delete_filters=delete_filters(cfg) if delete else [],
+            pre_steps=pre,
+            post_steps=post,
+            finish_steps=finish,
+            tasks=tasks,
+        )
+        plan = manager.plan(state)
+        warnings = [manifest.problem] if manifest.problem else []
+        if (
+            manifest.missing
+            and not manifest.files
+            and app.state.device_file_counts().get(device.id)
+        ):
+            warnings.append("the manifest on the player is missing; podsync owns nothing")
+        if dry_run:
+            return PushReport(device, path, plan, None, warnings, report_played)
+        progress.start(
+            f"syncing {device.name}", len(plan.copies) + len(plan.deletes), plan.copy_bytes
+        )
+        try:
+            result = manager.execute(plan)
+        finally:
+            progress.close()
+    warnings += [
+        f"playlist {p} not written: a file of yours has that name" for p in playlists.skipped
+    ]
+    if target.warning:
+        warnings.append(target.warning)
+    outcome = "ok" if not (result.failed or result.cancelled) else (f"{len(result.failed)} failed")
+    app.state.record_sync(
+        device.id, str(path), outcome, [(p, e.key, e.size) for p, e in manifest.files.items()]
+    )
+    return PushReport(device, path, plan, result, warnings, report_played)
