@@ -92,14 +92,32 @@ def sh(*args: str, env: dict[str, str] | None = None) -> None:
     subprocess.run(args, check=True, stdout=subprocess.DEVNULL, env=env)
 
 
+_MEASURE = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_pid, status, usage = os.wait4(child.pid, 0)
+print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
+"""
+
+
 def peak_memory(*args: str, env: dict[str, str] | None = None) -> int:
-    """Run a command; return its peak resident memory in bytes."""
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, env=env)
-    _pid, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode:
-        raise subprocess.CalledProcessError(process.returncode, args)
-    return usage.ru_maxrss * 1024  # kilobytes on Linux
+    """Run a command; return its peak resident memory in bytes.
+
+    Linux carries a process's peak over ``fork`` and ``exec``, so a child of
+    this (large) benchmark process would report at least this process's size.
+    The command is started from a small Python without site packages instead:
+    its own few MiB are the floor of the measurement.
+    """
+    out = subprocess.run(
+        [sys.executable, "-S", "-c", _MEASURE, *args],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    if int(out[0]):
+        raise subprocess.CalledProcessError(int(out[0]), args)
+    return int(out[1]) * 1024  # kilobytes on Linux
 
 
 def empty_player(player: Path, name: str, env: dict[str, str]) -> None:

@@ -55,12 +55,16 @@ def push(
     dry_run: bool = False,
     delete: bool = True,
     cancel: threading.Event | None = None,
+    quick: bool = True,
 ) -> PushReport:
-    """Sync the cache to ``device`` mounted at ``path`` (or, with ``dry_run``, only plan it)."""
+    """Sync the cache to ``device`` mounted at ``path`` (or, with ``dry_run``, only plan it).
+
+    With ``quick`` False, plan even when the quick check says nothing changed.
+    """
     with push_lock(app.home.locks_dir, device):
         before = _fingerprint(app, device, path, delete)
         check = quickcheck.recorded(app.state, device)
-        if before is not None and check is not None and check.holds(before, time.time()):
+        if quick and before is not None and check is not None and check.holds(before, time.time()):
             return _unchanged(app, device, path, check, dry_run)
         from podsync.player_sync import sync_player
 

@@ -177,9 +177,11 @@ def test_any_change_makes_the_next_push_a_full_one(podsync, settled, player, cha
     assert QUICK in podsync("push", "stick").stdout
 
 
-def test_push_options_are_part_of_the_check(podsync, settled) -> None:
+def test_push_options_are_part_of_the_check_and_full_skips_it(podsync, settled) -> None:
     assert QUICK in podsync("push", "stick").stdout
     assert QUICK not in podsync("push", "stick", "--no-delete").stdout
+    assert FULL in podsync("push", "stick", "--full").stdout  # planned from scratch
+    assert QUICK in podsync("push", "stick").stdout  # and the record still stands
 
 
 def test_a_change_during_the_push_is_not_recorded_as_settled(
