@@ -169,4 +169,6 @@ def sync_player(
     app.state.record_sync(
         device.id, str(path), outcome, [(p, e.key, e.size) for p, e in manifest.files.items()]
     )
-    return PushReport(device, path, plan, result, warnings, report_played)
+    prefix = f"{target.folder}/" if target.folder else ""
+    outside = sum(1 for p in manifest.files if not p.startswith(prefix))
+    return PushReport(device, path, plan, result, warnings, report_played, outside=outside)

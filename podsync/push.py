@@ -34,6 +34,8 @@ class PushReport:
     """Episodes newly found played in the player's scrobbler log."""
     quick: bool = False
     """Decided by the quick check: nothing changed since a push found nothing to do."""
+    outside: int = 0
+    """podsync's files on the player outside its folder (the quick check does not see them)."""
 
     @property
     def ok(self) -> bool:
@@ -43,7 +45,12 @@ class PushReport:
     def nothing_done(self) -> bool:
         """A push that changed nothing and had nothing to report."""
         plan = self.plan
-        return plan.empty and not plan.unfit and self.ok and not self.warnings and not self.played
+        return (
+            plan.empty
+            and not plan.unfit
+            and self.ok
+            and not (self.warnings or self.played or self.outside)
+        )
 
 
 def push(
@@ -86,7 +93,8 @@ def push(
 
 def _fingerprint(app: App, device: Device, path: Path, delete: bool) -> str | None:
     try:
-        return quickcheck.fingerprint(app.home, app.state, device, path, delete=delete)
+        settings = app.config.for_device(device.name).values
+        return quickcheck.fingerprint(app.home, app.state, device, path, settings, delete=delete)
     except OSError:
         return None  # the full push says what is wrong with the player
 

@@ -1,8 +1,9 @@
 """The quick check: knowing that a push has nothing to do without planning it.
 
-A push's plan is a pure function of its inputs: the settings, the state
-database, the cache's files, the player's files, manifest, journal and
-scrobbler log, its free space, and (for an age limit) the time.  When a push
+A push's plan is a pure function of its inputs: the player's settings, the
+state database, the cache's files, the player's files, manifest, journal and
+scrobbler log, its free space, and (for an age limit) the time; and of
+podsync's own code.  When a push
 finds nothing to do (no copy even wanted, so free space does not matter) and
 those inputs were the same before and after it, a fingerprint of them is
 recorded for the player.  The next push computes the
@@ -18,8 +19,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from podsync import __version__
 from podsync.home import Home
@@ -71,7 +74,7 @@ class QuickCheck:
                 None if data["expires"] is None else float(data["expires"]),
                 int(data["kept"]),
             )
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, OverflowError):
             return None
 
 
@@ -89,12 +92,24 @@ class _Digest:
         return self._hash.hexdigest()
 
 
-def fingerprint(home: Home, state: State, device: Device, path: Path, *, delete: bool) -> str:
-    """The fingerprint of everything a push of ``device`` at ``path`` plans from."""
+def fingerprint(
+    home: Home,
+    state: State,
+    device: Device,
+    path: Path,
+    settings: Mapping[str, Mapping[str, Any]],
+    *,
+    delete: bool,
+) -> str:
+    """The fingerprint of everything a push of ``device`` at ``path`` plans from.
+
+    ``settings`` are the player's effective settings, as the push uses them.
+    """
     digest = _Digest()
-    digest.add(FORMAT, __version__, delete, device.id, device.folder, str(path))
-    digest.add(state.generation(), _read(home.config_file))
-    for folder, names in _walk(home.episodes_dir):
+    digest.add(FORMAT, __version__, _code_stamp(), delete)
+    digest.add(device.id, device.name, device.folder, str(path))
+    digest.add(state.generation(), json.dumps(settings, sort_keys=True, default=str))
+    for folder, names in _walk(home.episodes_dir, follow_links=True):
         digest.add(folder, "\0".join(names))
     # Free space is left out: it only decides which wanted copies fit, and a
     # fingerprint is only recorded when no copy was wanted.
@@ -103,7 +118,7 @@ def fingerprint(home: Home, state: State, device: Device, path: Path, *, delete:
     for folder, names in _walk(episodes):
         digest.add(folder, "\0".join(names))
         for name in names:
-            if name.endswith(PLAYLIST_SUFFIX):
+            if name.casefold().endswith(PLAYLIST_SUFFIX):  # FAT: any case names the file
                 digest.add(_read(os.path.join(episodes, folder, name)))
     marker = path / MARKER_DIR
     digest.add(_read(marker / MANIFEST), *sorted(_listdir(marker / JOURNAL)))
@@ -123,18 +138,32 @@ def record(state: State, device: Device, check: QuickCheck | None) -> None:
     state.set_quick_check(device.id, check.dumps() if check else None)
 
 
-def _walk(top: Path) -> list[tuple[str, list[str]]]:
-    """Every folder under ``top`` (relative), with its files' names, in a stable order."""
+def _walk(top: Path, follow_links: bool = False) -> list[tuple[str, list[str]]]:
+    """Every folder under ``top`` (relative), with its files' names, in a stable order.
+
+    A folder that cannot be read is listed as such (the push skips it too);
+    with ``follow_links``, linked folders are walked, each real folder once.
+    """
     found: list[tuple[str, list[str]]] = []
+    seen: set[str] = set()
 
     def visit(folder: str, relative: str) -> None:
         files: list[str] = []
         dirs: list[str] = []
+        if follow_links:
+            real = os.path.realpath(folder)
+            if real in seen:
+                return
+            seen.add(real)
         try:
             with os.scandir(folder) as entries:
                 for entry in entries:
-                    (dirs if entry.is_dir(follow_symlinks=False) else files).append(entry.name)
+                    is_dir = entry.is_dir(follow_symlinks=follow_links)
+                    (dirs if is_dir else files).append(entry.name)
         except (FileNotFoundError, NotADirectoryError):
+            return
+        except OSError as exc:
+            found.append((relative, [f"\0unreadable {exc.errno}"]))
             return
         files.sort()
         found.append((relative, files))
@@ -143,6 +172,18 @@ def _walk(top: Path) -> list[tuple[str, list[str]]]:
 
     visit(str(top), "")
     return found
+
+
+def _code_stamp() -> str:
+    """podsync's own modules as installed (a changed planner must not trust old records)."""
+    package = Path(__file__).parent
+    stamps = []
+    for folder, names in _walk(package):
+        for name in names:
+            if name.endswith(".py"):
+                info = os.stat(package / folder / name)
+                stamps.append(f"{folder}/{name}:{info.st_mtime_ns}:{info.st_size}")
+    return "\0".join(stamps)
 
 
 def _listdir(path: Path) -> list[str]:

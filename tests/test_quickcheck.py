@@ -89,22 +89,10 @@ def _delete_on_player(podsync, podcast, player: Path) -> Callable[[], None]:
 
 
 def _mark_played(podsync, podcast, player: Path) -> Callable[[], None]:
-    podsync("mark-played", "Science Hour", "episode 3")
-    podsync.home.joinpath("config", "config.toml").write_text("[filters]\ndelete_played = true\n")
+    podsync("mark-played", "Science Hour", "episode 3")  # played episodes are deleted
 
     def check() -> None:
         assert not any("episode 3" in p.name for p in _episodes(player))
-
-    return check
-
-
-def _played_in_database_only(podsync, podcast, player: Path) -> Callable[[], None]:
-    podsync.home.joinpath("config", "config.toml").write_text("[filters]\ndelete_played = true\n")
-    assert FULL in podsync("push", "stick").stdout  # a full push under the new setting
-    podsync("mark-played", "Science Hour", "episode 2")
-
-    def check() -> None:
-        assert not any("episode 2" in p.name for p in _episodes(player))
 
     return check
 
@@ -130,8 +118,6 @@ def _edit_playlist(podsync, podcast, player: Path) -> Callable[[], None]:
 
 
 def _scrobble(podsync, podcast, player: Path) -> Callable[[], None]:
-    podsync.home.joinpath("config", "config.toml").write_text("[filters]\ndelete_played = true\n")
-    assert FULL in podsync("push", "stick").stdout  # a full push under the new setting
     title = "Science Hour episode 1"
     (player / ".scrobbler.log").write_text(
         "#AUDIOSCROBBLER/1.1\n#TZ/UNKNOWN\n#CLIENT/Rockbox\n"
@@ -160,7 +146,6 @@ def _stale_part(podsync, podcast, player: Path) -> Callable[[], None]:
         _add_episode,
         _delete_on_player,
         _mark_played,
-        _played_in_database_only,
         _edit_config,
         _edit_playlist,
         _scrobble,
@@ -262,3 +247,38 @@ def test_record_survives_as_text(home: Path, podsync, settled) -> None:
         assert device is not None
         check = quickcheck.recorded(app.state, device)
         assert check is not None and check.kept == 3 and check.expires is None
+
+
+def test_settings_changed_during_a_run_are_not_recorded_as_seen(podsync, settled) -> None:
+    """A push records the settings it planned with, not the file as it is by then."""
+    with App.open() as app:  # loaded before the edit, as a push of several players is
+        app.home.config_file.write_text("[filters]\nkeep = 1\n")
+        ((device, path),) = resolve(app.state, "stick")
+        app.state.set_quick_check(device.id, None)
+        report = push(app, device, path, Progress("test", enabled=False))
+        assert report.plan.empty  # planned with the settings it had
+    pushed = push_json(podsync)
+    assert pushed["quick_check"] is False and pushed["result"]["deleted"] == 2
+
+
+def test_files_outside_the_folder_keep_the_check_off(podsync, settled, player: Path) -> None:
+    """podsync's files left in an old folder are not walked, so nothing is recorded."""
+    podsync("device", "remove", "stick")
+    podsync("device", "add", str(player), "--name", "stick", "--folder", "Other")
+    podsync("push", "stick")
+    assert (player / "Podcasts").is_dir() and (player / "Other").is_dir()
+    assert push_json(podsync)["quick_check"] is False
+    assert push_json(podsync)["quick_check"] is False
+
+
+def test_a_linked_cache_folder_is_watched_through_the_link(
+    podsync, settled, home: Path, tmp_path: Path, player: Path
+) -> None:
+    folder = next(p for p in (home / "cache" / "episodes").iterdir() if p.is_dir())
+    elsewhere = tmp_path / "other-disk"
+    folder.rename(elsewhere)
+    folder.symlink_to(elsewhere)
+    podsync("push", "stick")
+    assert QUICK in podsync("push", "stick").stdout
+    next(elsewhere.glob("*.mp3")).unlink()  # removed by hand, through the link
+    assert push_json(podsync)["quick_check"] is False

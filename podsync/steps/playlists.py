@@ -56,6 +56,7 @@ class Playlists:
                 self.manifest.own(relpath)
             data = self._render(items).encode("utf-8")
             if not _holds(path, data):
+                path.parent.mkdir(parents=True, exist_ok=True)  # the folder may be new
                 write_atomically(path, data)
 
     def _path(self, name: str) -> str:
