@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 from podsync import quickcheck
 from podsync.app import App
 from podsync.devices import push_lock
+from podsync.model import Plan, SyncResult
 from podsync.state import Device
 
 if TYPE_CHECKING:
-    from podsync.model import Plan, SyncResult
     from podsync.progress import Progress
 
 
@@ -103,8 +103,6 @@ def _unchanged(
     app: App, device: Device, path: Path, check: quickcheck.QuickCheck, dry_run: bool
 ) -> PushReport:
     """The report of a push the quick check found nothing to do for."""
-    from podsync.model import Plan, SyncResult
-
     plan = Plan((), (), check.kept, expires=check.expires)
     if dry_run:
         return PushReport(device, path, plan, None, quick=True)
