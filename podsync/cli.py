@@ -584,12 +584,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _width() -> int:
     """The terminal's width; unlimited when the output is not a terminal."""
-    import os
+    from podsync.progress import terminal_width
 
-    try:
-        return os.get_terminal_size(sys.stdout.fileno()).columns
-    except (OSError, ValueError, AttributeError):
-        return 0  # not a terminal (or stdout captured)
+    return terminal_width(sys.stdout) or 0
 
 
 def _print_json(data: object) -> int:

@@ -14,6 +14,14 @@ if TYPE_CHECKING:
     from podsync.tasks import Task
 
 
+def terminal_width(stream: TextIO) -> int | None:
+    """The width of the terminal ``stream`` writes to; None when it is not a terminal."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 class Progress:
     """Counts tasks and bytes and redraws one status line at most ten times a second."""
 
@@ -70,10 +78,7 @@ class Progress:
         self.stream.flush()
 
     def _width(self) -> int:
-        try:
-            return os.get_terminal_size(self.stream.fileno()).columns - 1
-        except (OSError, ValueError, AttributeError):
-            return 79
+        return (terminal_width(self.stream) or 80) - 1
 
     def _line(self) -> str:
         parts = [f"{self.verb} {self.done}/{self.total}"]
