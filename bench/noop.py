@@ -5,9 +5,8 @@
 Builds a cache of P podcasts × N episodes (default 100 × 100 = 10,000 small
 episodes, fetched from loopback feeds), pushes them all to a folder once,
 then times a push with nothing to do against an rsync with nothing to do
-(the same cache to a copy of it), in turns: once as it runs by default (the
-quick check finds nothing changed) and once with ``--full`` (planned from
-the manifest and the database); and measures the peak resident memory of both.
+(the same cache to a copy of it), in turns, and measures the push's peak
+resident memory.  The push plans from the manifest and the database.
 """
 
 from __future__ import annotations
@@ -63,26 +62,16 @@ def main() -> None:
             sh("rsync", "-r", "--size-only", f"{cache}/", str(copy))
 
         ours, theirs = compare(lambda: sh(PODSYNC, "push", "bench", env=env), rsync, args.repeat)
-        full, theirs_again = compare(
-            lambda: sh(PODSYNC, "push", "--full", "bench", env=env), rsync, args.repeat
-        )
-        memory = {
-            "no-op push": peak_memory(PODSYNC, "push", "bench", env=env),
-            "no-op push --full": peak_memory(PODSYNC, "push", "--full", "bench", env=env),
-        }
+        memory = peak_memory(PODSYNC, "push", "bench", env=env)
     peer = f"{version('rsync', '--version')} -r --size-only"
     report(
         f"no-op push: {total} episodes already on the player, median of {args.repeat}",
-        [
-            ("no-op push (quick check)", ours, peer, theirs),
-            ("no-op push --full (planned)", full, peer, theirs_again),
-        ],
+        [("no-op push (planned)", ours, peer, theirs)],
     )
-    for name, peak in memory.items():
-        print(
-            f"peak memory of the {name}: {peak / 2**20:.1f} MiB"
-            f" (goal {MEMORY_GOAL / 2**20:.0f} MiB; ratio {peak / MEMORY_GOAL:.2f})"
-        )
+    print(
+        f"peak memory of the no-op push: {memory / 2**20:.1f} MiB"
+        f" (goal {MEMORY_GOAL / 2**20:.0f} MiB; ratio {memory / MEMORY_GOAL:.2f})"
+    )
 
 
 if __name__ == "__main__":

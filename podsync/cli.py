@@ -172,11 +172,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("--no-delete", action="store_true", help="copy only; delete nothing")
     sub.add_argument(
-        "--full",
-        action="store_true",
-        help="plan from scratch even when nothing changed since the last push",
-    )
-    sub.add_argument(
         "--eject", action="store_true", help="then flush, unmount and power off the player"
     )
     json_option(sub)
@@ -424,7 +419,6 @@ def cmd_push(args: argparse.Namespace) -> int:
                     Progress("syncing", enabled=None if not (args.quiet or args.json) else False),
                     dry_run=args.dry_run,
                     delete=not args.no_delete,
-                    quick=not args.full,
                 )
                 status = max(status, EXIT_OK if report.ok else EXIT_FAILED)
                 if args.json:

@@ -21,8 +21,9 @@ from podsync.errors import DeviceError, UsageError
 from podsync.fileio import write_atomically
 from podsync.identity import drive_info, matches
 from podsync.manifest import MARKER_DIR
+from podsync.model import Device
 from podsync.mounts import Mount, current_mounts, mount_of
-from podsync.state import Device, State
+from podsync.state import State
 
 MARKER = "device.json"
 

@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlsplit
 
 from podsync.errors import FeedError
 from podsync.httpclient import describe_error
-from podsync.state import FeedEntry
+from podsync.model import FeedEntry
 
 if TYPE_CHECKING:
     import requests

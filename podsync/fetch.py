@@ -19,14 +19,13 @@ from podsync.errors import FeedError, UsageError
 from podsync.feeds import Limits, fetch_feed
 from podsync.filters import NewestPerPodcast, PlanState, Space
 from podsync.httpclient import new_session
-from podsync.model import SyncResult
+from podsync.model import Podcast
 from podsync.progress import Progress
 from podsync.sizes import parse_size
-from podsync.state import Podcast
 from podsync.steps.mtime import PublishedMtime
 from podsync.stores.cache import CacheStore
 from podsync.stores.feed import FeedStore, RefreshResult
-from podsync.sync import SyncManager
+from podsync.sync import SyncManager, SyncResult
 from podsync.tasks import TaskManager
 
 

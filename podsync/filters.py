@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 from podsync.model import MediaItem
 from podsync.sizes import Budget
@@ -81,16 +81,6 @@ class CopyFilter(Protocol):
         ...
 
 
-@runtime_checkable
-class Expiring(Protocol):
-    """A copy filter whose choice changes with time alone (the others depend only on data)."""
-
-    def expires(self, items: Sequence[MediaItem], state: PlanState) -> float | None:
-        """The first moment after ``state.now`` at which the choice among ``items`` may
-        change, or None if it never will."""
-        ...
-
-
 class DeleteFilter(Protocol):
     def select(self, selection: Selection, state: PlanState) -> Iterable[tuple[MediaItem, str]]:
         """The held items to delete, each with a reason."""
@@ -148,10 +138,6 @@ class MaxAge:
     def select(self, items: Sequence[MediaItem], state: PlanState) -> list[MediaItem]:
         oldest = state.now - self.days * DAY
         return [i for i in items if i.published <= 0 or i.published >= oldest]
-
-    def expires(self, items: Sequence[MediaItem], state: PlanState) -> float | None:
-        ends = [i.published + self.days * DAY for i in items if i.published > 0]
-        return min((t for t in ends if t > state.now), default=None)
 
 
 @dataclass(frozen=True)

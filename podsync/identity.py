@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from podsync.state import Identity
+from podsync.model import Identity
 
 
 @dataclass(frozen=True)

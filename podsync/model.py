@@ -1,13 +1,9 @@
-"""The value types that flow between stores, the planner and the task manager."""
+"""The value types: items that flow between stores and the planner, and the records
+the state database keeps (podcasts, episodes, devices)."""
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from podsync.tasks import Task
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,15 +33,13 @@ class MediaItem:
 class Plan:
     """Deletes (target items, with reasons), then copies (source items, newest first).
 
-    ``unfit`` are copies the copy filters wanted that the target has no room for;
-    ``expires`` is when time alone may change the plan (None: never).
+    ``unfit`` are copies the copy filters wanted that the target has no room for.
     """
 
     copies: tuple[MediaItem, ...]
     deletes: tuple[tuple[MediaItem, str], ...]
     kept: int = 0
     unfit: tuple[tuple[MediaItem, str], ...] = ()
-    expires: float | None = None
 
     @property
     def empty(self) -> bool:
@@ -65,52 +59,81 @@ class Plan:
         return lines
 
 
-class TaskState(enum.StrEnum):
-    PENDING = "pending"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-    SKIPPED = "skipped"
-    CANCELLED = "cancelled"
+@dataclass(frozen=True, slots=True)
+class Podcast:
+    id: int
+    url: str
+    title: str
+    etag: str | None
+    last_modified: str | None
+    status: str
+    error: str | None
 
 
-NO_ROOM = "no room left on the target"
+@dataclass(frozen=True, slots=True)
+class Episode:
+    """An episode as the feed described it, and where the cache holds it."""
+
+    key: str
+    podcast_id: int
+    podcast: str
+    guid: str
+    title: str
+    author: str
+    url: str
+    size: int | None
+    ext: str
+    published: float
+    cache_path: str | None
 
 
-@dataclass
-class SyncResult:
-    """What a run did, from its task results."""
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """How udev knows a player's file system and drive (any part may be unknown)."""
 
-    plan: Plan
-    tasks: list[Task] = field(default_factory=list)
+    fs_uuid: str | None = None
+    fs_label: str | None = None
+    serial: str | None = None
 
-    def _of(self, kind: str, state: TaskState) -> list[Task]:
-        return [t for t in self.tasks if t.kind == kind and t.state == state]
+    def __bool__(self) -> bool:
+        return bool(self.fs_uuid or self.serial)
 
-    @property
-    def copied(self) -> list[Task]:
-        return self._of("copy", TaskState.DONE)
 
-    @property
-    def deleted(self) -> list[Task]:
-        return self._of("delete", TaskState.DONE)
+@dataclass(frozen=True, slots=True)
+class Device:
+    id: str
+    name: str
+    path: str
+    folder: str
+    last_sync_at: float | None
+    last_result: str | None
+    identity: Identity = Identity()
 
-    @property
-    def no_room(self) -> list[Task]:
-        return [t for t in self.skipped if t.error == NO_ROOM]
 
-    @property
-    def failed(self) -> list[Task]:
-        return [t for t in self.tasks if t.state == TaskState.FAILED]
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """An episode parsed from a feed, before it has a row."""
 
-    @property
-    def skipped(self) -> list[Task]:
-        return [t for t in self.tasks if t.state == TaskState.SKIPPED]
+    guid: str
+    title: str
+    author: str
+    url: str
+    mime: str
+    size: int | None
+    ext: str
+    published: float
 
-    @property
-    def cancelled(self) -> list[Task]:
-        return [t for t in self.tasks if t.state == TaskState.CANCELLED]
 
-    @property
-    def copied_bytes(self) -> int:
-        return sum(t.bytes for t in self.copied)
+def episode_key(feed_url: str, guid: str) -> str:
+    """A short stable identity for an episode, the same on every computer."""
+    import hashlib  # only fetches need it; a push starts faster without
+
+    return hashlib.sha1(f"{feed_url}\n{guid}".encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class PodcastCounts:
+    known: int = 0
+    cached: int = 0
+    played: int = 0
+    cache_bytes: int = 0

@@ -8,15 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence, Set
 
-from podsync.filters import (
-    CopyFilter,
-    DeleteFilter,
-    Expiring,
-    PlanState,
-    Selection,
-    Space,
-    newest_first,
-)
+from podsync.filters import CopyFilter, DeleteFilter, PlanState, Selection, Space, newest_first
 from podsync.model import MediaItem, Plan
 from podsync.sizes import human_size
 
@@ -63,9 +55,7 @@ def make_plan(
     if state.space is not None:
         copies, unfit = _fit(copies, held.values(), doomed_keys, state.space)
     kept = sum(1 for k in held if k in wanted and k not in doomed_keys)
-    ends = [f.expires(everything, state) for f in copy_filters if isinstance(f, Expiring)]
-    expires = min((t for t in ends if t is not None), default=None)
-    return Plan(tuple(copies), tuple(deletes), kept, tuple(unfit), expires)
+    return Plan(tuple(copies), tuple(deletes), kept, tuple(unfit))
 
 
 def _fit(

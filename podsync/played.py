@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from podsync.manifest import Entry
-from podsync.state import Episode
+from podsync.model import Episode
 
 SCROBBLER_LOG = ".scrobbler.log"
 

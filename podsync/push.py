@@ -1,8 +1,7 @@
 """``podsync push``: the cache onto a player, through the same SyncManager as a fetch.
 
-A push takes the player's lock, then asks the quick check whether anything
-changed since a push last found nothing to do; only when something did is
-the full push (:mod:`podsync.player_sync`) loaded and run.
+The pieces for one player are assembled from its settings: the device store,
+the played signals, the filters, the steps and the room it has.
 """
 
 from __future__ import annotations
@@ -13,11 +12,37 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from podsync import quickcheck
 from podsync.app import App
+from podsync.config import Config
 from podsync.devices import push_lock
-from podsync.model import Plan, SyncResult
-from podsync.state import Device
+from podsync.filters import (
+    CopyFilter,
+    DeleteFilter,
+    MaxAge,
+    NewestPerPodcast,
+    NotDone,
+    NotPlayed,
+    NotWanted,
+    PlanState,
+    Played,
+    Podcasts,
+    Space,
+    Uncached,
+)
+from podsync.identity import drive_info
+from podsync.manifest import Manifest
+from podsync.model import Device, Plan
+from podsync.mounts import mount_of
+from podsync.played import listened, read_scrobbles
+from podsync.sizes import Budget, parse_size
+from podsync.steps import FinishStep, PostStep, PreStep
+from podsync.steps.limits import FAT_TYPES, FileSizeLimit
+from podsync.steps.playlists import Playlists
+from podsync.steps.tags import Tagger
+from podsync.stores.cache import CacheStore
+from podsync.stores.device import DeviceStore
+from podsync.sync import SyncManager, SyncResult
+from podsync.tasks import TaskManager
 
 if TYPE_CHECKING:
     from podsync.progress import Progress
@@ -32,25 +57,10 @@ class PushReport:
     warnings: list[str] = field(default_factory=list)
     played: int = 0
     """Episodes newly found played in the player's scrobbler log."""
-    quick: bool = False
-    """Decided by the quick check: nothing changed since a push found nothing to do."""
-    outside: int = 0
-    """podsync's files on the player outside its folder (the quick check does not see them)."""
 
     @property
     def ok(self) -> bool:
         return self.result is None or not (self.result.failed or self.result.cancelled)
-
-    @property
-    def nothing_done(self) -> bool:
-        """A push that changed nothing and had nothing to report."""
-        plan = self.plan
-        return (
-            plan.empty
-            and not plan.unfit
-            and self.ok
-            and not (self.warnings or self.played or self.outside)
-        )
 
 
 def push(
@@ -62,49 +72,131 @@ def push(
     dry_run: bool = False,
     delete: bool = True,
     cancel: threading.Event | None = None,
-    quick: bool = True,
 ) -> PushReport:
-    """Sync the cache to ``device`` mounted at ``path`` (or, with ``dry_run``, only plan it).
-
-    With ``quick`` False, plan even when the quick check says nothing changed.
-    """
+    """Sync the cache to ``device`` mounted at ``path`` (or, with ``dry_run``, only plan it)."""
     with push_lock(app.home.locks_dir, device):
-        before = _fingerprint(app, device, path, delete)
-        check = quickcheck.recorded(app.state, device)
-        if quick and before is not None and check is not None and check.holds(before, time.time()):
-            return _unchanged(app, device, path, check, dry_run)
-        from podsync.player_sync import sync_player
-
-        if not dry_run and check is not None:
-            quickcheck.record(app.state, device, None)
-        report = sync_player(
-            app, device, path, progress, dry_run=dry_run, delete=delete, cancel=cancel
-        )
-        if not dry_run and report.nothing_done and before is not None:
-            taken = time.time()
-            if _fingerprint(app, device, path, delete) == before:
-                quickcheck.record(
-                    app.state,
-                    device,
-                    quickcheck.QuickCheck(before, taken, report.plan.expires, report.plan.kept),
-                )
-    return report
+        return _sync(app, device, path, progress, dry_run=dry_run, delete=delete, cancel=cancel)
 
 
-def _fingerprint(app: App, device: Device, path: Path, delete: bool) -> str | None:
-    try:
-        settings = app.config.for_device(device.name).values
-        return quickcheck.fingerprint(app.home, app.state, device, path, settings, delete=delete)
-    except OSError:
-        return None  # the full push says what is wrong with the player
+def copy_filters(cfg: Config) -> list[CopyFilter]:
+    filters: list[CopyFilter] = [NotDone()]
+    include, exclude = cfg.get("filters", "include"), cfg.get("filters", "exclude")
+    if include or exclude:
+        filters.append(Podcasts(tuple(include), tuple(exclude)))
+    if cfg.get("filters", "max_age_days"):
+        filters.append(MaxAge(cfg.get("filters", "max_age_days")))
+    if cfg.get("filters", "skip_played") or cfg.get("filters", "delete_played"):
+        filters.append(NotPlayed())  # deleting played episodes must not copy them back
+    filters.append(NewestPerPodcast(cfg.get("filters", "keep")))
+    return filters
 
 
-def _unchanged(
-    app: App, device: Device, path: Path, check: quickcheck.QuickCheck, dry_run: bool
+def delete_filters(cfg: Config) -> list[DeleteFilter]:
+    filters: list[DeleteFilter] = []
+    if cfg.get("filters", "delete_played"):
+        filters.append(Played())
+    if cfg.get("filters", "delete_unwanted"):
+        filters.append(NotWanted())
+    if cfg.get("filters", "delete_uncached"):
+        filters.append(Uncached())
+    return filters
+
+
+def space_of(path: Path, cfg: Config) -> Space:
+    reserve = parse_size(cfg.get("push", "reserve"))
+    return Space.of_disk(path, reserve, Budget.parse(cfg.get("filters", "budget")))
+
+
+def is_fat(path: Path) -> bool:
+    """Whether the player's file system is FAT (asking udev only about FUSE mounts)."""
+    mount = mount_of(path)
+    if mount is None:
+        return False
+    if mount.fstype.startswith("fuse"):
+        return drive_info(mount.source).fs_type in FAT_TYPES
+    return mount.fstype in FAT_TYPES
+
+
+def _sync(
+    app: App,
+    device: Device,
+    path: Path,
+    progress: Progress,
+    *,
+    dry_run: bool,
+    delete: bool,
+    cancel: threading.Event | None,
 ) -> PushReport:
-    """The report of a push the quick check found nothing to do for."""
-    plan = Plan((), (), check.kept, expires=check.expires)
-    if dry_run:
-        return PushReport(device, path, plan, None, quick=True)
-    app.state.record_sync(device.id, str(path), "ok", None)
-    return PushReport(device, path, plan, SyncResult(plan), quick=True)
+    """Plan the push to ``device`` at ``path`` and, unless ``dry_run``, carry it out."""
+    cfg = app.config.for_device(device.name)
+    manifest = Manifest.load(path)
+    target = DeviceStore(
+        path,
+        device.folder,
+        manifest,
+        device.name,
+        cfg.get("names", "template"),
+        cfg.get("names", "max_length"),
+    )
+    scrobbles, offset = read_scrobbles(path, app.state.scrobbler_offset(device.id))
+    played_now = listened(scrobbles, manifest.files)
+    report_played = len(played_now - app.state.played_keys())
+    if not dry_run:
+        target.clean_stale()
+        app.state.mark_played(played_now)
+        app.state.set_scrobbler_offset(device.id, offset)
+    state = PlanState(
+        now=time.time(),
+        done=frozenset(target.done()),
+        played=frozenset(app.state.played_keys() | played_now),
+        space=space_of(path, cfg),
+    )
+    pre: list[PreStep] = [FileSizeLimit()] if is_fat(path) else []
+    # (copies keep the cache file's mtime, the publication date, by themselves)
+    post: list[PostStep] = [Tagger()] if cfg.get("tags", "enabled") else []
+    playlists = Playlists(path, target.folder, manifest)
+    finish: list[FinishStep] = [playlists] if cfg.get("playlists", "enabled") else []
+    with TaskManager(
+        cfg.get("push", "copy_workers"),
+        cfg.get("push", "delete_workers"),
+        progress.on_task,
+        progress.on_bytes,
+        cancel,
+    ) as tasks:
+        manager = SyncManager(
+            CacheStore(app.home.episodes_dir, app.state),
+            target,
+            copy_filters=copy_filters(cfg),
+            delete_filters=delete_filters(cfg) if delete else [],
+            pre_steps=pre,
+            post_steps=post,
+            finish_steps=finish,
+            tasks=tasks,
+        )
+        plan = manager.plan(state)
+        warnings = [manifest.problem] if manifest.problem else []
+        if (
+            manifest.missing
+            and not manifest.files
+            and app.state.device_file_counts().get(device.id)
+        ):
+            warnings.append("the manifest on the player is missing; podsync owns nothing")
+        if dry_run:
+            return PushReport(device, path, plan, None, warnings, report_played)
+        progress.start(
+            f"syncing {device.name}", len(plan.copies) + len(plan.deletes), plan.copy_bytes
+        )
+        try:
+            result = manager.execute(plan)
+        finally:
+            progress.close()
+    warnings += [
+        f"playlist {p} not written: a file of yours has that name" for p in playlists.skipped
+    ]
+    if target.warning:
+        warnings.append(target.warning)
+    outcome = "ok" if not (result.failed or result.cancelled) else (f"{len(result.failed)} failed")
+    app.state.record_sync(
+        device.id, str(path), outcome, [(p, e.key, e.size) for p, e in manifest.files.items()]
+    )
+    return PushReport(device, path, plan, result, warnings, report_played)

@@ -11,9 +11,8 @@ from podsync.table import format_table
 
 if TYPE_CHECKING:  # a push need not load the fetch machinery to print its report
     from podsync.fetch import FetchReport
-    from podsync.model import MediaItem
+    from podsync.model import Device, MediaItem
     from podsync.push import PushReport
-    from podsync.state import Device
     from podsync.stores.feed import RefreshResult
     from podsync.tasks import Task
 
@@ -88,8 +87,10 @@ def print_push(report: PushReport, out: TextIO = sys.stdout) -> None:
         )
         return
     if plan.empty:
-        why = "nothing changed since the last push" if report.quick else "nothing copied or deleted"
-        print(f"{name}: up to date, {why} ({_n(plan.kept, 'episode')} there).", file=out)
+        print(
+            f"{name}: up to date, nothing copied or deleted ({_n(plan.kept, 'episode')} there).",
+            file=out,
+        )
     else:
         print(
             f"{name}: copied {len(result.copied)} ({human_size(result.copied_bytes)}), "
@@ -144,7 +145,6 @@ def push_json(report: PushReport) -> dict[str, Any]:
         "ok": report.ok,
         "error": None,
         "played_from_scrobbler": report.played,
-        "quick_check": report.quick,
         "warnings": report.warnings,
         "plan": {
             "copy": [item(i) for i in plan.copies],
@@ -175,7 +175,6 @@ def push_error_json(device: Device, path: Path, error: str) -> dict[str, Any]:
         "ok": False,
         "error": error,
         "played_from_scrobbler": 0,
-        "quick_check": False,
         "warnings": [],
         "plan": None,
         "result": None,

@@ -14,177 +14,26 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from podsync.errors import StateError
-from podsync.model import MediaItem
-
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE podcasts (
-        id INTEGER PRIMARY KEY,
-        url TEXT NOT NULL UNIQUE,
-        title TEXT NOT NULL DEFAULT '',
-        etag TEXT,
-        last_modified TEXT,
-        status TEXT NOT NULL DEFAULT 'ok',
-        error TEXT,
-        added_at REAL NOT NULL,
-        refreshed_at REAL
-    );
-    CREATE TABLE episodes (
-        id INTEGER PRIMARY KEY,
-        key TEXT NOT NULL UNIQUE,
-        podcast_id INTEGER NOT NULL REFERENCES podcasts(id) ON DELETE CASCADE,
-        guid TEXT NOT NULL,
-        title TEXT NOT NULL,
-        author TEXT NOT NULL DEFAULT '',
-        url TEXT NOT NULL,
-        mime TEXT NOT NULL DEFAULT '',
-        size INTEGER,
-        ext TEXT NOT NULL DEFAULT 'mp3',
-        published REAL NOT NULL DEFAULT 0,
-        cache_path TEXT,
-        cache_size INTEGER,
-        cached_at REAL,
-        UNIQUE (podcast_id, guid)
-    );
-    CREATE INDEX episodes_cached ON episodes (cache_path) WHERE cache_path IS NOT NULL;
-    CREATE TABLE devices (
-        id TEXT PRIMARY KEY,
-        name TEXT NOT NULL UNIQUE,
-        path TEXT NOT NULL,
-        folder TEXT NOT NULL,
-        added_at REAL NOT NULL,
-        last_sync_at REAL,
-        last_result TEXT
-    );
-    CREATE TABLE device_files (
-        device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
-        path TEXT NOT NULL,
-        episode_key TEXT NOT NULL,
-        size INTEGER NOT NULL,
-        PRIMARY KEY (device_id, path)
-    );
-    """,
-    """
-    ALTER TABLE episodes ADD COLUMN played_at REAL;
-    ALTER TABLE devices ADD COLUMN fs_uuid TEXT;
-    ALTER TABLE devices ADD COLUMN fs_label TEXT;
-    ALTER TABLE devices ADD COLUMN serial TEXT;
-    ALTER TABLE devices ADD COLUMN scrobbler_offset INTEGER NOT NULL DEFAULT 0;
-    """,
-    # A counter every change a push's plan depends on moves (see podsync.quickcheck),
-    # and where each player's last quick-check record is kept.
-    """
-    CREATE TABLE generation (n INTEGER NOT NULL);
-    INSERT INTO generation VALUES (0);
-    CREATE TRIGGER podcasts_added AFTER INSERT ON podcasts
-        BEGIN UPDATE generation SET n = n + 1; END;
-    CREATE TRIGGER podcasts_changed AFTER UPDATE OF url, title, status ON podcasts
-        WHEN OLD.url IS NOT NEW.url OR OLD.title IS NOT NEW.title
-            OR OLD.status IS NOT NEW.status
-        BEGIN UPDATE generation SET n = n + 1; END;
-    CREATE TRIGGER podcasts_removed AFTER DELETE ON podcasts
-        BEGIN UPDATE generation SET n = n + 1; END;
-    CREATE TRIGGER episodes_added AFTER INSERT ON episodes
-        BEGIN UPDATE generation SET n = n + 1; END;
-    CREATE TRIGGER episodes_changed AFTER UPDATE ON episodes
-        BEGIN UPDATE generation SET n = n + 1; END;
-    CREATE TRIGGER episodes_removed AFTER DELETE ON episodes
-        BEGIN UPDATE generation SET n = n + 1; END;
-    CREATE TRIGGER devices_added AFTER INSERT ON devices
-        BEGIN UPDATE generation SET n = n + 1; END;
-    CREATE TRIGGER devices_changed AFTER UPDATE ON devices
-        WHEN OLD.name IS NOT NEW.name OR OLD.path IS NOT NEW.path
-            OR OLD.folder IS NOT NEW.folder OR OLD.scrobbler_offset IS NOT NEW.scrobbler_offset
-        BEGIN UPDATE generation SET n = n + 1; END;
-    CREATE TRIGGER devices_removed AFTER DELETE ON devices
-        BEGIN UPDATE generation SET n = n + 1; END;
-    ALTER TABLE devices ADD COLUMN quick_check TEXT;
-    """,
+from podsync.model import (
+    Device,
+    Episode,
+    FeedEntry,
+    Identity,
+    MediaItem,
+    Podcast,
+    PodcastCounts,
+    episode_key,
 )
-SCHEMA_VERSION = len(MIGRATIONS)
-
-
-@dataclass(frozen=True, slots=True)
-class Podcast:
-    id: int
-    url: str
-    title: str
-    etag: str | None
-    last_modified: str | None
-    status: str
-    error: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Episode:
-    """An episode as the feed described it, and where the cache holds it."""
-
-    key: str
-    podcast_id: int
-    podcast: str
-    guid: str
-    title: str
-    author: str
-    url: str
-    size: int | None
-    ext: str
-    published: float
-    cache_path: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Identity:
-    """How udev knows a player's file system and drive (any part may be unknown)."""
-
-    fs_uuid: str | None = None
-    fs_label: str | None = None
-    serial: str | None = None
-
-    def __bool__(self) -> bool:
-        return bool(self.fs_uuid or self.serial)
-
-
-@dataclass(frozen=True, slots=True)
-class Device:
-    id: str
-    name: str
-    path: str
-    folder: str
-    last_sync_at: float | None
-    last_result: str | None
-    identity: Identity = Identity()
-
+from podsync.schema import MIGRATIONS, SCHEMA_VERSION
 
 _DEVICE_COLUMNS = "id, name, path, folder, last_sync_at, last_result, fs_uuid, fs_label, serial"
 
 
 def _device(row: tuple) -> Device:
     return Device(*row[:6], identity=Identity(*row[6:]))
-
-
-@dataclass(frozen=True, slots=True)
-class FeedEntry:
-    """An episode parsed from a feed, before it has a row."""
-
-    guid: str
-    title: str
-    author: str
-    url: str
-    mime: str
-    size: int | None
-    ext: str
-    published: float
-
-
-def episode_key(feed_url: str, guid: str) -> str:
-    """A short stable identity for an episode, the same on every computer."""
-    import hashlib  # only fetches need it; a push starts faster without
-
-    return hashlib.sha1(f"{feed_url}\n{guid}".encode()).hexdigest()[:16]
 
 
 _EPISODE_COLUMNS = (
@@ -445,15 +294,6 @@ class State:
     def played_keys(self) -> set[str]:
         return {r[0] for r in self._rows("SELECT key FROM episodes WHERE played_at IS NOT NULL")}
 
-    def counts(self) -> dict[int, tuple[int, int]]:
-        """Episodes known and cached, per podcast id."""
-        return {
-            r[0]: (r[1], r[2])
-            for r in self._rows(
-                "SELECT podcast_id, COUNT(*), COUNT(cache_path) FROM episodes GROUP BY podcast_id"
-            )
-        }
-
     # devices
 
     def add_device(self, device_id: str, name: str, path: str, folder: str) -> Device:
@@ -511,18 +351,6 @@ class State:
                 [(device_id, *f) for f in wanted - held],
             )
 
-    def generation(self) -> int:
-        """A number that changes with every change to what a push's plan reads here."""
-        return self._rows("SELECT n FROM generation")[0][0]
-
-    def quick_check(self, device_id: str) -> str | None:
-        rows = self._rows("SELECT quick_check FROM devices WHERE id = ?", (device_id,))
-        return rows[0][0] if rows else None
-
-    def set_quick_check(self, device_id: str, record: str | None) -> None:
-        with self._transaction() as db:
-            db.execute("UPDATE devices SET quick_check = ? WHERE id = ?", (record, device_id))
-
     def scrobbler_offset(self, device_id: str) -> int:
         rows = self._rows("SELECT scrobbler_offset FROM devices WHERE id = ?", (device_id,))
         return rows[0][0] if rows else 0
@@ -572,11 +400,3 @@ class State:
                 " JOIN episodes e ON e.key = f.episode_key GROUP BY f.device_id, e.podcast_id"
             )
         }
-
-
-@dataclass(frozen=True, slots=True)
-class PodcastCounts:
-    known: int = 0
-    cached: int = 0
-    played: int = 0
-    cache_bytes: int = 0

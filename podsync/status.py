@@ -15,8 +15,8 @@ from typing import Any
 
 from podsync.app import App
 from podsync.errors import PodsyncError
+from podsync.model import Device, PodcastCounts
 from podsync.sizes import human_size
-from podsync.state import Device, PodcastCounts
 from podsync.table import format_table, shorten
 
 

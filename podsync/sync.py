@@ -14,11 +14,52 @@ from pathlib import Path
 
 from podsync.errors import SkipItem
 from podsync.filters import CopyFilter, DeleteFilter, PlanState
-from podsync.model import NO_ROOM, MediaItem, Plan, SyncResult
+from podsync.model import MediaItem, Plan
 from podsync.plan import make_plan
 from podsync.steps import FinishStep, HeaderStep, PostStep, PreStep
 from podsync.stores.base import Headerer, MediaStore, Transfer
-from podsync.tasks import TaskManager
+from podsync.tasks import Task, TaskManager, TaskState
+
+NO_ROOM = "no room left on the target"
+
+
+@dataclass
+class SyncResult:
+    """What a run did, from its task results."""
+
+    plan: Plan
+    tasks: list[Task] = field(default_factory=list)
+
+    def _of(self, kind: str, state: TaskState) -> list[Task]:
+        return [t for t in self.tasks if t.kind == kind and t.state == state]
+
+    @property
+    def copied(self) -> list[Task]:
+        return self._of("copy", TaskState.DONE)
+
+    @property
+    def deleted(self) -> list[Task]:
+        return self._of("delete", TaskState.DONE)
+
+    @property
+    def no_room(self) -> list[Task]:
+        return [t for t in self.skipped if t.error == NO_ROOM]
+
+    @property
+    def failed(self) -> list[Task]:
+        return [t for t in self.tasks if t.state == TaskState.FAILED]
+
+    @property
+    def skipped(self) -> list[Task]:
+        return [t for t in self.tasks if t.state == TaskState.SKIPPED]
+
+    @property
+    def cancelled(self) -> list[Task]:
+        return [t for t in self.tasks if t.state == TaskState.CANCELLED]
+
+    @property
+    def copied_bytes(self) -> int:
+        return sum(t.bytes for t in self.copied)
 
 
 @dataclass

@@ -10,6 +10,7 @@ stops at its next chunk, removing its temporary file.
 from __future__ import annotations
 
 import contextlib
+import enum
 import queue
 import threading
 import time
@@ -18,8 +19,16 @@ from dataclasses import dataclass
 from types import TracebackType
 
 from podsync.errors import Cancelled, SkipItem
-from podsync.model import TaskState
 from podsync.stores.base import Transfer
+
+
+class TaskState(enum.StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
 
 
 @dataclass(eq=False)

@@ -21,7 +21,7 @@ from string import Template
 
 from podsync.errors import PodsyncError
 from podsync.fileio import write_atomically
-from podsync.state import Device
+from podsync.model import Device
 
 RULE_NAME = "90-podsync.rules"
 UNIT_NAME = "podsync-watch.service"

@@ -33,9 +33,9 @@ from podsync.devices import read_marker
 from podsync.errors import PodsyncError
 from podsync.fswatch import FolderWatch
 from podsync.identity import from_properties, matches
+from podsync.model import Device
 from podsync.mounts import Mount, MountTable
 from podsync.notify import notify
-from podsync.state import Device
 from podsync.uevents import UdevEvents, UEvent, open_udev
 
 log = logging.getLogger("podsync.watch")

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from podsync.errors import StateError
-from podsync.state import SCHEMA_VERSION, FeedEntry, State, episode_key
+from podsync.model import FeedEntry, episode_key
+from podsync.state import SCHEMA_VERSION, State
 
 
 def entry(guid: str, title: str = "t", published: float = 1.0) -> FeedEntry:
@@ -87,5 +88,26 @@ def test_version_1_database_is_migrated_in_place(tmp_path: Path) -> None:
         assert state.mark_played([key, key]) == 1
         assert state.played_keys() == {key}
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+    db.close()
+
+
+def test_version_3_database_loses_the_quick_check(tmp_path: Path) -> None:
+    from podsync.state import MIGRATIONS
+
+    path = tmp_path / "s.db"
+    db = sqlite3.connect(path)
+    db.executescript("; ".join(MIGRATIONS[:3]) + "; PRAGMA user_version = 3;")
+    db.execute(
+        "INSERT INTO devices (id, name, path, folder, added_at) VALUES ('d', 'x', '/', '', 0)"
+    )
+    db.commit()
+    db.close()
+    with State(path) as state:
+        assert [d.name for d in state.devices()] == ["x"]
+    db = sqlite3.connect(path)
+    names = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+    assert "generation" not in names and not any(n.endswith("_added") for n in names)
+    columns = {r[1] for r in db.execute("PRAGMA table_info(devices)")}
+    assert "quick_check" not in columns
     db.close()

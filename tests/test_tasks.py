@@ -12,11 +12,11 @@ from podsync.errors import SkipItem
 from podsync.fileio import copy_file
 from podsync.filters import NewestPerPodcast, NotWanted, PlanState
 from podsync.manifest import Manifest
-from podsync.model import MediaItem, TaskState
+from podsync.model import MediaItem
 from podsync.stores.base import MediaStore, Transfer
 from podsync.stores.device import DeviceStore
 from podsync.sync import SyncManager
-from podsync.tasks import TaskManager
+from podsync.tasks import TaskManager, TaskState
 
 
 class FolderStore(MediaStore):

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from podsync.errors import FeedError, PodsyncError
 from podsync.feeds import FeedGone, Limits, fetch_feed
 from podsync.httpclient import describe_error
-from podsync.model import MediaItem
-from podsync.state import Podcast, State
+from podsync.model import MediaItem, Podcast
+from podsync.state import State
 from podsync.stores.base import MediaStore, Transfer
 
 if TYPE_CHECKING:

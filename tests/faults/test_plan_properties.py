@@ -15,14 +15,14 @@ from podsync.config import Config
 from podsync.fileio import copy_file
 from podsync.filters import PlanState, Space
 from podsync.manifest import Entry, Manifest
-from podsync.model import MediaItem, TaskState
+from podsync.model import MediaItem
 from podsync.names import episode_path
-from podsync.player_sync import copy_filters, delete_filters
+from podsync.push import copy_filters, delete_filters
 from podsync.sizes import Budget
 from podsync.stores.base import MediaStore, Transfer
 from podsync.stores.device import DeviceStore
 from podsync.sync import SyncManager
-from podsync.tasks import Task, TaskManager
+from podsync.tasks import Task, TaskManager, TaskState
 
 BLOCK = 512
 NOW = 100.0

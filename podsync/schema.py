@@ -1,0 +1,105 @@
+"""The state database's schema: one migration per version, applied in order.
+
+A migration is appended, never edited: databases in the field are at every
+version.  ``PRAGMA user_version`` holds how many have run.
+"""
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE podcasts (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL DEFAULT '',
+        etag TEXT,
+        last_modified TEXT,
+        status TEXT NOT NULL DEFAULT 'ok',
+        error TEXT,
+        added_at REAL NOT NULL,
+        refreshed_at REAL
+    );
+    CREATE TABLE episodes (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        podcast_id INTEGER NOT NULL REFERENCES podcasts(id) ON DELETE CASCADE,
+        guid TEXT NOT NULL,
+        title TEXT NOT NULL,
+        author TEXT NOT NULL DEFAULT '',
+        url TEXT NOT NULL,
+        mime TEXT NOT NULL DEFAULT '',
+        size INTEGER,
+        ext TEXT NOT NULL DEFAULT 'mp3',
+        published REAL NOT NULL DEFAULT 0,
+        cache_path TEXT,
+        cache_size INTEGER,
+        cached_at REAL,
+        UNIQUE (podcast_id, guid)
+    );
+    CREATE INDEX episodes_cached ON episodes (cache_path) WHERE cache_path IS NOT NULL;
+    CREATE TABLE devices (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        path TEXT NOT NULL,
+        folder TEXT NOT NULL,
+        added_at REAL NOT NULL,
+        last_sync_at REAL,
+        last_result TEXT
+    );
+    CREATE TABLE device_files (
+        device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        episode_key TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        PRIMARY KEY (device_id, path)
+    );
+    """,
+    """
+    ALTER TABLE episodes ADD COLUMN played_at REAL;
+    ALTER TABLE devices ADD COLUMN fs_uuid TEXT;
+    ALTER TABLE devices ADD COLUMN fs_label TEXT;
+    ALTER TABLE devices ADD COLUMN serial TEXT;
+    ALTER TABLE devices ADD COLUMN scrobbler_offset INTEGER NOT NULL DEFAULT 0;
+    """,
+    # Version 3 added a change counter for a "quick check" of pushes; version 4
+    # removed it again (a planned push is fast enough, and always right).
+    """
+    CREATE TABLE generation (n INTEGER NOT NULL);
+    INSERT INTO generation VALUES (0);
+    CREATE TRIGGER podcasts_added AFTER INSERT ON podcasts
+        BEGIN UPDATE generation SET n = n + 1; END;
+    CREATE TRIGGER podcasts_changed AFTER UPDATE OF url, title, status ON podcasts
+        WHEN OLD.url IS NOT NEW.url OR OLD.title IS NOT NEW.title
+            OR OLD.status IS NOT NEW.status
+        BEGIN UPDATE generation SET n = n + 1; END;
+    CREATE TRIGGER podcasts_removed AFTER DELETE ON podcasts
+        BEGIN UPDATE generation SET n = n + 1; END;
+    CREATE TRIGGER episodes_added AFTER INSERT ON episodes
+        BEGIN UPDATE generation SET n = n + 1; END;
+    CREATE TRIGGER episodes_changed AFTER UPDATE ON episodes
+        BEGIN UPDATE generation SET n = n + 1; END;
+    CREATE TRIGGER episodes_removed AFTER DELETE ON episodes
+        BEGIN UPDATE generation SET n = n + 1; END;
+    CREATE TRIGGER devices_added AFTER INSERT ON devices
+        BEGIN UPDATE generation SET n = n + 1; END;
+    CREATE TRIGGER devices_changed AFTER UPDATE ON devices
+        WHEN OLD.name IS NOT NEW.name OR OLD.path IS NOT NEW.path
+            OR OLD.folder IS NOT NEW.folder OR OLD.scrobbler_offset IS NOT NEW.scrobbler_offset
+        BEGIN UPDATE generation SET n = n + 1; END;
+    CREATE TRIGGER devices_removed AFTER DELETE ON devices
+        BEGIN UPDATE generation SET n = n + 1; END;
+    ALTER TABLE devices ADD COLUMN quick_check TEXT;
+    """,
+    """
+    DROP TRIGGER podcasts_added;
+    DROP TRIGGER podcasts_changed;
+    DROP TRIGGER podcasts_removed;
+    DROP TRIGGER episodes_added;
+    DROP TRIGGER episodes_changed;
+    DROP TRIGGER episodes_removed;
+    DROP TRIGGER devices_added;
+    DROP TRIGGER devices_changed;
+    DROP TRIGGER devices_removed;
+    DROP TABLE generation;
+    ALTER TABLE devices DROP COLUMN quick_check;
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
