@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from podsync.loopback import FeedServer, SampleEpisode, rss, silent_mp3
+from podsync.cli.demo_server import FeedServer, SampleEpisode, rss, silent_mp3
 
 PODSYNC = str(Path(sys.executable).with_name("podsync"))
 """The podsync installed beside this Python (the one under test)."""

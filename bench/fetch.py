@@ -26,8 +26,8 @@ import time
 from pathlib import Path
 
 from common import PODSYNC, median_time, podsync_env, report, sh
-from podsync.loopback import FeedServer, SampleEpisode, rss, silent_mp3
-from podsync.opml import Outline, format_opml
+from podsync.cli.demo_server import FeedServer, SampleEpisode, rss, silent_mp3
+from podsync.feeds.opml import Outline, format_opml
 
 DAY = 86400.0
 

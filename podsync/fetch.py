@@ -14,13 +14,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from podsync.app import App
+from podsync.cli.progress import Progress
 from podsync.config import Config
 from podsync.errors import FeedError, UsageError
-from podsync.feeds import Limits, fetch_feed
+from podsync.feeds.http import new_session
+from podsync.feeds.parse import Limits, fetch_feed
 from podsync.filters import NewestPerPodcast, PlanState, Space
-from podsync.httpclient import new_session
 from podsync.model import Podcast
-from podsync.progress import Progress
 from podsync.sizes import parse_size
 from podsync.steps.mtime import PublishedMtime
 from podsync.stores.cache import CacheStore

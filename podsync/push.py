@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from podsync.app import App
 from podsync.config import Config
-from podsync.devices import push_lock
 from podsync.filters import (
     CopyFilter,
     DeleteFilter,
@@ -29,11 +28,12 @@ from podsync.filters import (
     Space,
     Uncached,
 )
-from podsync.identity import drive_info
-from podsync.manifest import Manifest
 from podsync.model import Device, Plan
-from podsync.mounts import mount_of
-from podsync.played import listened, read_scrobbles
+from podsync.player.devices import push_lock
+from podsync.player.manifest import Manifest
+from podsync.player.mounts import mount_of
+from podsync.player.played import listened, read_scrobbles
+from podsync.player.udev_identity import drive_info
 from podsync.sizes import Budget, parse_size
 from podsync.steps import FinishStep, PostStep, PreStep
 from podsync.steps.limits import FAT_TYPES, FileSizeLimit
@@ -45,7 +45,7 @@ from podsync.sync import SyncManager, SyncResult
 from podsync.tasks import TaskManager
 
 if TYPE_CHECKING:
-    from podsync.progress import Progress
+    from podsync.cli.progress import Progress
 
 
 @dataclass
@@ -147,7 +147,7 @@ def _sync(
         app.state.set_scrobbler_offset(device.id, offset)
     state = PlanState(
         now=time.time(),
-        done=frozenset(target.done()),
+        done=frozenset(target.finished_keys()),
         played=frozenset(app.state.played_keys() | played_now),
         space=space_of(path, cfg),
     )
@@ -175,11 +175,7 @@ def _sync(
         )
         plan = manager.plan(state)
         warnings = [manifest.problem] if manifest.problem else []
-        if (
-            manifest.missing
-            and not manifest.files
-            and app.state.device_file_counts().get(device.id)
-        ):
+        if manifest.absent and not manifest.files and app.state.device_file_counts().get(device.id):
             warnings.append("the manifest on the player is missing; podsync owns nothing")
         if dry_run:
             return PushReport(device, path, plan, None, warnings, report_played)

@@ -17,7 +17,7 @@ from podsync.filters import CopyFilter, DeleteFilter, PlanState
 from podsync.model import MediaItem, Plan
 from podsync.plan import make_plan
 from podsync.steps import FinishStep, HeaderStep, PostStep, PreStep
-from podsync.stores.base import Headerer, MediaStore, Transfer
+from podsync.stores.base import Header, MediaStore, Transfer
 from podsync.tasks import Task, TaskManager, TaskState
 
 NO_ROOM = "no room left on the target"
@@ -128,11 +128,7 @@ class SyncManager:
                 prepared = step.prepare(prepared)
             try:
                 stored = self.target.add(
-                    prepared,
-                    self.source,
-                    transfer,
-                    self._post if self.post_steps else None,
-                    self._header(),
+                    prepared, self.source, transfer, PostSteps(self.post_steps) or None
                 )
             except OSError as exc:
                 if self._out_of_room(exc, prepared):
@@ -152,12 +148,22 @@ class SyncManager:
         free = self.target.free_space()
         return free is not None and free < (item.size or 0)
 
-    def _header(self) -> Headerer | None:
-        """The one-pass form of the post steps, when a single step offers one."""
-        if len(self.post_steps) == 1 and isinstance(self.post_steps[0], HeaderStep):
-            return self.post_steps[0].header
+
+@dataclass(frozen=True)
+class PostSteps:
+    """The post steps, as the one object a store runs on each copy."""
+
+    steps: Sequence[PostStep]
+
+    def __bool__(self) -> bool:
+        return bool(self.steps)
+
+    def header(self, item: MediaItem, source: Path) -> Header | None:
+        """The one-pass form, when a single step offers one."""
+        if len(self.steps) == 1 and isinstance(self.steps[0], HeaderStep):
+            return self.steps[0].header(item, source)
         return None
 
-    def _post(self, item: MediaItem, path: Path) -> None:
-        for step in self.post_steps:
+    def process(self, item: MediaItem, path: Path) -> None:
+        for step in self.steps:
             step.process(item, path)

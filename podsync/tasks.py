@@ -136,9 +136,6 @@ class TaskManager:
     def cancelled(self) -> bool:
         return self._cancel.is_set()
 
-    def pool_size(self, kind: str) -> int:
-        return self._pools[kind].size
-
     def add_copy(
         self, task_id: str, label: str, run: Callable[[Transfer], int], size: int = 0
     ) -> Task:

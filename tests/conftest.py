@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from podsync.loopback import FeedServer, SampleEpisode, rss, silent_mp3
+from podsync.cli.demo_server import FeedServer, SampleEpisode, rss, silent_mp3
 
 DAY = 86400.0
 _BESIDE = Path(sys.executable).with_name("podsync")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import media_files
-from podsync.loopback import endless, redirect, stall
+from http_faults import endless, redirect, stall
 
 BILLION_LAUGHS = (
     b'<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY lol "lol">\n'

@@ -1,4 +1,4 @@
-"""Shell completion: the generated scripts load, and bash completes names from the state."""
+"""Shell completion: argcomplete's scripts load, and bash completes from the parser and state."""
 
 from __future__ import annotations
 
@@ -12,18 +12,18 @@ import pytest
 from conftest import COMMAND
 
 
-def complete(podsync, script: Path, *words: str) -> list[str]:
-    """What bash offers for ``podsync WORDS...`` (the last word is the one being typed)."""
-    line = " ".join(f"'{w}'" for w in words)
+def complete(podsync, script: Path, line: str) -> list[str]:
+    """What bash offers when the command line is ``line`` with the cursor at its end."""
     result = subprocess.run(
         [
             "bash",
             "-c",
-            f"source {script}; COMP_WORDS=(podsync {line}); COMP_CWORD={len(words)}; _podsync; "
-            'printf "%s\\n" "${COMPREPLY[@]}"',
+            f'source {script}; COMP_LINE="$LINE"; COMP_POINT=${{#LINE}}; '
+            '_python_argcomplete podsync; printf "%s\\n" "${COMPREPLY[@]}"',
         ],
         env={
             **os.environ,
+            "LINE": line,
             "PODSYNC_HOME": str(podsync.home),
             "PATH": f"{Path(COMMAND[0]).parent}:{os.environ['PATH']}",
         },
@@ -32,28 +32,31 @@ def complete(podsync, script: Path, *words: str) -> list[str]:
         timeout=30,
         check=True,
     )
-    return [line for line in result.stdout.splitlines() if line]
+    return sorted(line.rstrip() for line in result.stdout.splitlines() if line)
 
 
-def test_bash_completes_commands_options_devices_and_podcasts(
+def test_bash_completes_commands_options_devices_podcasts_and_paths(
     podsync, make_podcast, player: Path, tmp_path: Path
 ) -> None:
-    podsync("subscribe", make_podcast("talk", "Quiet Talk", 1).url)
+    podsync("subscribe", make_podcast("talk", "The Changelog", 1).url)
     podsync("device", "add", str(player), "--name", "my clip")
     script = tmp_path / "podsync.bash"
     script.write_text(podsync("completion", "bash").stdout)
 
-    assert complete(podsync, script, "de") == ["device", "demo"]
-    assert complete(podsync, script, "push", "") == ["my\\ clip"]
-    assert complete(podsync, script, "push", "--dr") == ["--dry-run"]
-    assert complete(podsync, script, "device", "remove", "my") == ["my\\ clip"]
-    assert complete(podsync, script, "device", "") == ["add", "list", "remove"]
-    assert complete(podsync, script, "mark-played", "Qu") == ["Quiet\\ Talk"]
-    assert complete(podsync, script, "completion", "") == ["bash", "zsh", "fish"]
-    # An option's value is not taken for a command: `--name x` then the folder.
-    assert str(tmp_path / "player") in complete(
-        podsync, script, "device", "add", "--name", "x", str(tmp_path / "pl")
-    )
+    assert complete(podsync, script, "podsync de") == ["demo", "device"]
+    assert complete(podsync, script, "podsync push --dr") == ["--dry-run"]
+    assert "my\\ clip" in complete(podsync, script, "podsync push ")
+    assert complete(podsync, script, "podsync device remove my") == ["my\\ clip"]
+    assert complete(podsync, script, "podsync device ") == ["add", "list", "remove"]
+    assert complete(podsync, script, "podsync completion ") == ["bash", "fish", "zsh"]
+    # Inside an open quote the name comes unescaped (bash keeps the quote), so it matches.
+    assert complete(podsync, script, "podsync mark-played 'The C") == ["The Changelog"]
+    assert complete(podsync, script, "podsync mark-played The\\ C") == ["The\\ Changelog"]
+    # Files and folders where the argument takes them.
+    (tmp_path / "feeds.opml").write_text("<opml/>")
+    assert complete(podsync, script, f"podsync import {tmp_path}/fee") == [f"{tmp_path}/feeds.opml"]
+    assert f"{tmp_path}/player/" in complete(podsync, script, f"podsync device add {tmp_path}/pl")
+    assert f"{tmp_path}/player/" in complete(podsync, script, f"podsync push {tmp_path}/pl")
 
 
 @pytest.mark.parametrize(("shell", "check"), [("zsh", ["zsh", "-n"]), ("fish", ["fish", "-n"])])
@@ -64,4 +67,5 @@ def test_zsh_and_fish_scripts_parse(podsync, tmp_path: Path, shell: str, check: 
     script.write_text(podsync("completion", shell).stdout)
     result = subprocess.run([*check, str(script)], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
-    assert "__names devices" in script.read_text()
+    assert "_ARGCOMPLETE" in script.read_text()
+

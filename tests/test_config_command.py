@@ -6,8 +6,8 @@ import os
 import re
 from pathlib import Path
 
+from podsync.cli.config_command import toml_value
 from podsync.config import SETTINGS
-from podsync.config_edit import toml_value
 
 DOC = Path(__file__).parent.parent / "docs" / "config.md"
 

@@ -13,7 +13,7 @@ import mutagen
 import pytest
 
 from conftest import DAY, media_files
-from podsync.loopback import silent_mp3
+from podsync.cli.demo_server import silent_mp3
 
 FORBIDDEN = re.compile(r'[\x00-\x1f"*/:<>?\\|]')
 

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import Podcast
 from podsync.errors import FeedError
-from podsync.feeds import parse_feed
+from podsync.feeds.parse import parse_feed
 
 FEED_URL = "http://podcasts.example/shows/quirks/feed.xml"
 

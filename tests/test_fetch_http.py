@@ -7,7 +7,8 @@ import threading
 import time
 from pathlib import Path
 
-from podsync.loopback import drop_after, redirect, serve, silent_mp3, status
+from http_faults import drop_after, redirect, status
+from podsync.cli.demo_server import serve, silent_mp3
 
 
 def feed_urls(home: Path) -> dict[str, str]:

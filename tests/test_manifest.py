@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from podsync.manifest import Entry, Manifest
+from podsync.player.manifest import Entry, Manifest
 
 
 def entry(key: str) -> Entry:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from podsync.mounts import current_mounts, parse_mountinfo
+from podsync.player.mounts import current_mounts, parse_mountinfo
 
 SAMPLE = """\
 22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw

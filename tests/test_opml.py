@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from podsync.opml import Outline, parse_opml
+from podsync.feeds.opml import Outline, parse_opml
 
 OPML = """<?xml version="1.0" encoding="UTF-8"?>
 <opml version="1.0">

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from podsync.manifest import Entry
 from podsync.model import Episode
-from podsync.played import listened, parse_row, read_scrobbles, select_episodes
+from podsync.player.manifest import Entry
+from podsync.player.played import listened, parse_row, read_scrobbles, select_episodes
 
 HEADER = "#AUDIOSCROBBLER/1.1\n#TZ/UNKNOWN\n#CLIENT/Rockbox ipodvideo $Revision$\n"
 

@@ -8,9 +8,9 @@ import mutagen
 import pytest
 from mutagen.id3 import COMM, ID3, TIT2
 
+from podsync.cli.demo_server import silent_mp3
 from podsync.errors import SkipItem
 from podsync.fileio import copy_file
-from podsync.loopback import silent_mp3
 from podsync.model import MediaItem
 from podsync.sizes import Budget, human_size, parse_size
 from podsync.steps.limits import FAT32_MAX_FILE, FileSizeLimit

@@ -87,7 +87,7 @@ def test_status_shows_what_the_next_push_will_do(podsync, two_players: Path) -> 
 
 def test_status_fits_an_80_column_terminal(podsync, two_players: Path) -> None:
     from podsync.app import App
-    from podsync.status import gather, render
+    from podsync.cli.status import gather, render
 
     with App.open({"PODSYNC_HOME": str(podsync.home)}) as app:
         status = gather(app)

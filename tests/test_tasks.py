@@ -11,8 +11,8 @@ import pytest
 from podsync.errors import SkipItem
 from podsync.fileio import copy_file
 from podsync.filters import NewestPerPodcast, NotWanted, PlanState
-from podsync.manifest import Manifest
 from podsync.model import MediaItem
+from podsync.player.manifest import Manifest
 from podsync.stores.base import MediaStore, Transfer
 from podsync.stores.device import DeviceStore
 from podsync.sync import SyncManager

@@ -7,7 +7,7 @@ import re
 import shlex
 from pathlib import Path
 
-from podsync.udev import install, render
+from podsync.watch.install import install, render
 
 RULE = Path("etc/udev/rules.d/90-podsync.rules")
 

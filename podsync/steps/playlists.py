@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from podsync.fileio import write_atomically
-from podsync.manifest import PLAYLIST_SUFFIX, Manifest
 from podsync.model import MediaItem
 from podsync.names import safe_name
+from podsync.player.manifest import PLAYLIST_SUFFIX, Manifest
 from podsync.stores.base import MediaStore
 
 ALL = "All podcasts"

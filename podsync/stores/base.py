@@ -9,13 +9,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from podsync.errors import Cancelled, PodsyncError
 from podsync.fileio import fsync_dir
 from podsync.model import MediaItem
-
-Finisher = Callable[[MediaItem, Path], None]
-"""Post-processing run on the written temporary file before it gets its final name."""
 
 
 @dataclass(frozen=True)
@@ -26,8 +24,17 @@ class Header:
     skip: int
 
 
-Headerer = Callable[[MediaItem, Path], "Header | None"]
-"""Gives the header for a source file, or None where post-processing must do the work."""
+class PostProcess(Protocol):
+    """What a store runs on a copy before it gets its final name (the post steps)."""
+
+    def header(self, item: MediaItem, source: Path) -> Header | None:
+        """The bytes to write in place of ``source``'s first ones, so the copy does the
+        work in one pass; None where :meth:`process` must work on a written file."""
+        ...
+
+    def process(self, item: MediaItem, path: Path) -> None:
+        """Work on the written file at ``path`` before it is renamed into place."""
+        ...
 
 
 class ReadOnlyStoreError(PodsyncError):
@@ -91,14 +98,13 @@ class MediaStore(ABC):
         item: MediaItem,
         source: MediaStore,
         transfer: Transfer,
-        finish: Finisher | None = None,
-        header: Headerer | None = None,
+        post: PostProcess | None = None,
     ) -> MediaItem:
         """Copy ``item`` from ``source`` into this store; return it as stored here.
 
-        ``finish`` runs on the copy before its rename; a store that can read the
-        source directly may instead write ``header``'s bytes and then the rest
-        of the source, which does the same work in one pass.
+        ``post`` processes the copy before its rename; a store that can read the
+        source directly may instead write ``post.header``'s bytes and then the
+        rest of the source, which does the same work in one pass.
         """
         raise ReadOnlyStoreError(f"{self.name} is read-only")
 

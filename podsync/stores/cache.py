@@ -19,7 +19,7 @@ from podsync.fileio import copy_file
 from podsync.model import MediaItem
 from podsync.names import episode_path, with_counter
 from podsync.state import State
-from podsync.stores.base import Finisher, Headerer, MediaStore, Transfer, write_then_rename
+from podsync.stores.base import MediaStore, PostProcess, Transfer, write_then_rename
 
 
 class CacheStore(MediaStore):
@@ -30,7 +30,7 @@ class CacheStore(MediaStore):
     def __init__(self, root: Path, state: State) -> None:
         self.root = root
         self.state = state
-        self._names = threading.Lock()
+        self._naming = threading.Lock()
         self._taken: set[str] | None = None
 
     def list(self) -> list[MediaItem]:
@@ -77,15 +77,14 @@ class CacheStore(MediaStore):
         item: MediaItem,
         source: MediaStore,
         transfer: Transfer,
-        finish: Finisher | None = None,
-        header: Headerer | None = None,
+        post: PostProcess | None = None,
     ) -> MediaItem:
-        """Download ``item``; ``finish`` works on the download itself (``header`` is not needed)."""
+        """Download ``item``; ``post`` works on the download itself (no header needed)."""
         *folders, name = episode_path(item)
         folder = "/".join(folders)
         (self.root / folder).mkdir(parents=True, exist_ok=True)
         tmp = self.root / folder / f".{item.key}.part"
-        with self._names:
+        with self._naming:
             relpath = self._claim(folder, name)
         recorded = False
 
@@ -94,8 +93,8 @@ class CacheStore(MediaStore):
             # on the cache) finds it in the database.  A crash in between leaves a row
             # whose file is missing, which the next listing forgets.
             nonlocal recorded
-            if finish:
-                finish(item, path)
+            if post is not None:
+                post.process(item, path)
             self.state.set_cached(item.key, relpath, path.stat().st_size)
             recorded = True
 
@@ -114,7 +113,7 @@ class CacheStore(MediaStore):
                 self.state.set_cached(item.key, None)
             if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
                 tmp.unlink(missing_ok=True)  # a full disk: keep no partial file to resume
-            with self._names:
+            with self._naming:
                 self._release(relpath)
             raise
         return MediaItem(
@@ -130,7 +129,7 @@ class CacheStore(MediaStore):
         *folders, name = episode_path(item)
         folder = "/".join(folders)
         (self.root / folder).mkdir(parents=True, exist_ok=True)
-        with self._names:
+        with self._naming:
             relpath = self._claim(folder, name)
         final = self.root / relpath
         # Recorded before the file takes its name, as in add(): a watcher finds it there.
@@ -149,7 +148,7 @@ class CacheStore(MediaStore):
             return False
         except BaseException:
             self.state.set_cached(item.key, None)
-            with self._names:
+            with self._naming:
                 self._release(relpath)
             raise
 
@@ -161,7 +160,7 @@ class CacheStore(MediaStore):
         with contextlib.suppress(FileNotFoundError):
             self.path(item).unlink()
         self.state.set_cached(item.key, None)
-        with self._names:
+        with self._naming:
             self._release(item.location)
 
     def _claim(self, folder: str, name: str) -> str:

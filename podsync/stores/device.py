@@ -12,10 +12,10 @@ from pathlib import Path, PurePosixPath
 
 from podsync.errors import PodsyncError
 from podsync.fileio import copy_file, fsync_dir
-from podsync.manifest import Entry, Manifest
 from podsync.model import MediaItem
 from podsync.names import DEFAULT_TEMPLATE, MAX_NAME, episode_path, with_counter
-from podsync.stores.base import Finisher, Headerer, MediaStore, Transfer, write_then_rename
+from podsync.player.manifest import Entry, Manifest
+from podsync.stores.base import MediaStore, PostProcess, Transfer, write_then_rename
 
 TMP_PREFIX = ".podsync-"
 TMP_SUFFIX = ".part"
@@ -36,7 +36,6 @@ class DeviceStore(MediaStore):
         name: str = "player",
         template: str = DEFAULT_TEMPLATE,
         max_length: int = MAX_NAME,
-        staging: Path | None = None,
     ) -> None:
         self.root = root
         self.folder = folder.strip("/")
@@ -44,19 +43,18 @@ class DeviceStore(MediaStore):
         self.name = name
         self.template = template
         self.max_length = max_length
-        self.staging = staging
-        self._temporary: Path | None = None
-        """A local folder for post-processing before a file goes to the player
-        (by default a temporary folder, made when first needed)."""
+        self._staging: Path | None = None
+        """A local temporary folder for post-processing before a file goes to the
+        player, made when first needed."""
         self.warning: str | None = None
         self._lock = threading.RLock()
         self._dirs: dict[str, set[str]] = {}
         """Names taken in each folder, case-folded as FAT compares them."""
-        self._names: dict[str, set[str]] | None = None
+        self._folder_names: dict[str, set[str]] | None = None
         self._renamed: set[Path] = set()
         """Folders with renames not yet synced to the disk (synced once, at commit)."""
         self._listing: list[MediaItem] | None = None
-        self.missing: dict[str, str] = {}
+        self._vanished: dict[str, str] = {}
         """Podsync files the user deleted on the player (path → episode key)."""
 
     def list(self) -> list[MediaItem]:
@@ -67,12 +65,12 @@ class DeviceStore(MediaStore):
         case-insensitive player the user may have renamed it).
         """
         if self._listing is None:
-            self._listing, self.missing = [], {}
+            self._listing, self._vanished = [], {}
             names = self._scan()
             for path, e in list(self.manifest.files.items()):
                 folder, _, name = path.rpartition("/")
                 if name not in names.get(folder, ()) and not (self.root / path).is_file():
-                    self.missing[path] = e.key
+                    self._vanished[path] = e.key
                     continue
                 self._listing.append(
                     MediaItem(e.key, e.podcast, e.title, e.published, path, e.size, e.ext)
@@ -82,12 +80,12 @@ class DeviceStore(MediaStore):
     def _scan(self) -> dict[str, set[str]]:
         """The file names in each folder under the episode folder, from one walk per run."""
         with self._lock:
-            if self._names is None:
-                self._names = {}
+            if self._folder_names is None:
+                self._folder_names = {}
                 for dirpath, _dirs, files in os.walk(self.root / self.folder):
                     folder = os.path.relpath(dirpath, self.root)
-                    self._names["" if folder == "." else folder] = set(files)
-            return self._names
+                    self._folder_names["" if folder == "." else folder] = set(files)
+            return self._folder_names
 
     def clean_stale(self) -> int:
         """Remove podsync's own temporary files left by an interrupted push."""
@@ -108,8 +106,7 @@ class DeviceStore(MediaStore):
         item: MediaItem,
         source: MediaStore,
         transfer: Transfer,
-        finish: Finisher | None = None,
-        header: Headerer | None = None,
+        post: PostProcess | None = None,
     ) -> MediaItem:
         *dirs, name = episode_path(item, self.template, self.max_length)
         folder = _join(self.folder, *dirs)
@@ -117,7 +114,7 @@ class DeviceStore(MediaStore):
         with self._lock:
             relpath = _join(folder, self._claim(folder, name))
         tmp = self.root / folder / f"{TMP_PREFIX}{item.key}{TMP_SUFFIX}"
-        fill, expected, staged = self._filler(item, source, transfer, finish, header)
+        fill, expected, staged = self._filler(item, source, transfer, post)
         try:
             size = write_then_rename(
                 fill,
@@ -150,8 +147,7 @@ class DeviceStore(MediaStore):
         item: MediaItem,
         source: MediaStore,
         transfer: Transfer,
-        finish: Finisher | None,
-        header: Headerer | None,
+        post: PostProcess | None,
     ) -> tuple[Callable[[Path], object], int | None, Path | None]:
         """How to write the copy, the size it must have, and the staged file it comes from.
 
@@ -164,7 +160,7 @@ class DeviceStore(MediaStore):
         if src is not None:
             with contextlib.suppress(FileNotFoundError):  # export says it better
                 exact = src.stat().st_size  # as it is now, the listing may be older
-                head = header(item, src) if header is not None else None
+                head = post.header(item, src) if post is not None else None
         if head is not None and src is not None:
             return (
                 lambda path: copy_file(
@@ -173,8 +169,8 @@ class DeviceStore(MediaStore):
                 None if exact is None else exact - head.skip + len(head.data),
                 None,
             )
-        if finish is not None:
-            staged = self._stage(item, source, transfer, finish)
+        if post is not None:
+            staged = self._stage(item, source, transfer, post)
             return (
                 lambda path: copy_file(staged, path, transfer.advance),
                 staged.stat().st_size,
@@ -183,7 +179,7 @@ class DeviceStore(MediaStore):
         return (lambda path: source.export(item, path, transfer)), exact, None
 
     def _stage(
-        self, item: MediaItem, source: MediaStore, transfer: Transfer, finish: Finisher
+        self, item: MediaItem, source: MediaStore, transfer: Transfer, post: PostProcess
     ) -> Path:
         """A local copy of ``item`` with the post-processing done, to write out in one go.
 
@@ -191,14 +187,13 @@ class DeviceStore(MediaStore):
         stream, so steps such as tagging never rewrite a file on the player.
         """
         with self._lock:
-            if self.staging is None:
-                self.staging = self._temporary = Path(tempfile.mkdtemp(prefix="podsync-"))
-        self.staging.mkdir(parents=True, exist_ok=True)
-        staged = self.staging / f"{item.key}.{item.ext}"
+            if self._staging is None:
+                self._staging = Path(tempfile.mkdtemp(prefix="podsync-"))
+        staged = self._staging / f"{item.key}.{item.ext}"
         try:
             source.export(item, staged, transfer.silent())
             before = staged.stat()
-            finish(item, staged)
+            post.process(item, staged)
             os.utime(staged, ns=(before.st_atime_ns, before.st_mtime_ns))  # keep the source's
         except BaseException:
             staged.unlink(missing_ok=True)
@@ -222,22 +217,26 @@ class DeviceStore(MediaStore):
             with contextlib.suppress(OSError):
                 path.parent.rmdir()  # only succeeds once the podcast folder is empty
 
-    def done(self) -> set[str]:
-        """Episodes finished on this player: never copied to it again."""
+    def vanished(self) -> dict[str, str]:
+        """podsync's files the user deleted on the player (path → episode key)."""
         self.list()
-        return self.manifest.done | set(self.missing.values())
+        return dict(self._vanished)
+
+    def finished_keys(self) -> set[str]:
+        """The keys of episodes finished on this player: never copied to it again."""
+        return self.manifest.done | set(self.vanished().values())
 
     def commit(self) -> None:
         for folder in self._renamed:
             fsync_dir(folder)  # the renames reach the disk before the manifest lists them
         self._renamed.clear()
-        for path, key in self.missing.items():
+        for path, key in self.vanished().items():
             self.manifest.mark_done(key)
             self.manifest.forget(path)
-        self.missing.clear()
         self._listing = None
-        if self._temporary is not None:
-            shutil.rmtree(self._temporary, ignore_errors=True)
+        if self._staging is not None:
+            shutil.rmtree(self._staging, ignore_errors=True)
+            self._staging = None
         try:
             self.manifest.save()
         except OSError as exc:

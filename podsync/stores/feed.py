@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from podsync.errors import FeedError, PodsyncError
-from podsync.feeds import FeedGone, Limits, fetch_feed
-from podsync.httpclient import describe_error
+from podsync.feeds.http import describe_error
+from podsync.feeds.parse import FeedGone, Limits, fetch_feed
 from podsync.model import MediaItem, Podcast
 from podsync.state import State
 from podsync.stores.base import MediaStore, Transfer

@@ -12,8 +12,8 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 from conftest import media_files
-from podsync.loopback import silent_mp3
-from podsync.manifest import Manifest
+from podsync.cli.demo_server import silent_mp3
+from podsync.player.manifest import Manifest
 
 
 def wait_for(predicate: Callable[[], object], timeout: float = 30.0) -> None:

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from conftest import media_files
-from podsync.loopback import silent_mp3
+from podsync.cli.demo_server import silent_mp3
 
 from .support import (
     BODY,

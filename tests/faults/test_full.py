@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import media_files
-from podsync.loopback import silent_mp3
+from podsync.cli.demo_server import silent_mp3
 
 from .support import (
     assert_cache_consistent,

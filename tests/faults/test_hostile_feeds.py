@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from podsync.loopback import silent_mp3
+from podsync.cli.demo_server import silent_mp3
 
 
 def item(url: str, title: str = "Episode", guid: str = "g1") -> str:

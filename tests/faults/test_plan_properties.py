@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from podsync.config import Config
 from podsync.fileio import copy_file
 from podsync.filters import PlanState, Space
-from podsync.manifest import Entry, Manifest
 from podsync.model import MediaItem
 from podsync.names import episode_path
+from podsync.player.manifest import Entry, Manifest
 from podsync.push import copy_filters, delete_filters
 from podsync.sizes import Budget
 from podsync.stores.base import MediaStore, Transfer
@@ -148,7 +148,7 @@ def push_once(world: World, source: Folder, player: Path, free: int, events: lis
     target = DeviceStore(player, "Podcasts", Manifest.load(player))
     budget = Budget.parse(cfg.get("filters", "budget"))
     space = Space(2 * world.free + 1, free, 0, budget, BLOCK)
-    state = PlanState(NOW, frozenset(target.done()), frozenset(world.played), space)
+    state = PlanState(NOW, frozenset(target.finished_keys()), frozenset(world.played), space)
     with TaskManager(
         2, 2, lambda t: events.append(t) if t.state == TaskState.RUNNING else None
     ) as tasks:

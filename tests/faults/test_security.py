@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import podsync
-from podsync.loopback import SampleEpisode, rss
+from podsync.cli.demo_server import SampleEpisode, rss
 
 PACKAGE = Path(podsync.__file__).parent
 PROJECT = PACKAGE.parent

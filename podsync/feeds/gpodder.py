@@ -19,7 +19,7 @@ from pathlib import Path
 
 from podsync.app import App
 from podsync.errors import UsageError
-from podsync.feeds import media_extension
+from podsync.feeds.parse import media_extension
 from podsync.model import FeedEntry, MediaItem, episode_key
 from podsync.stores.base import Transfer
 from podsync.stores.cache import CacheStore

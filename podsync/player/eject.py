@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 from podsync.errors import DeviceError
-from podsync.mounts import mount_of
+from podsync.player.mounts import mount_of
 
 
 def eject(path: Path) -> str:

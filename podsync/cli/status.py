@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from podsync.app import App
+from podsync.cli.table import format_table, shorten
 from podsync.errors import PodsyncError
 from podsync.model import Device, PodcastCounts
 from podsync.sizes import human_size
-from podsync.table import format_table, shorten
 
 
 @dataclass(frozen=True)
@@ -164,8 +164,8 @@ def podcast_rows(app: App) -> list[PodcastRow]:
 
 def device_rows(app: App, *, plan: bool = False) -> list[DeviceRow]:
     """The registered players; with ``plan``, each connected one's next push (a dry run)."""
-    from podsync.devices import locate
-    from podsync.mounts import current_mounts
+    from podsync.player.devices import locate
+    from podsync.player.mounts import current_mounts
 
     mounts = current_mounts()
     files = app.state.device_file_counts()
@@ -179,7 +179,7 @@ def device_rows(app: App, *, plan: bool = False) -> list[DeviceRow]:
 
 
 def space_on(path: Path) -> Space | None:
-    from podsync.manifest import Manifest
+    from podsync.player.manifest import Manifest
 
     try:
         stat = os.statvfs(path)
@@ -190,7 +190,7 @@ def space_on(path: Path) -> Space | None:
 
 
 def next_push(app: App, device: Device, path: Path) -> NextPush:
-    from podsync.progress import Progress
+    from podsync.cli.progress import Progress
     from podsync.push import push
 
     try:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from podsync.errors import FeedError
-from podsync.httpclient import describe_error
+from podsync.feeds.http import describe_error
 from podsync.model import FeedEntry
 
 if TYPE_CHECKING:

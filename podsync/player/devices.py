@@ -19,10 +19,10 @@ from pathlib import Path
 
 from podsync.errors import DeviceError, UsageError
 from podsync.fileio import write_atomically
-from podsync.identity import drive_info, matches
-from podsync.manifest import MARKER_DIR
 from podsync.model import Device
-from podsync.mounts import Mount, current_mounts, mount_of
+from podsync.player.manifest import MARKER_DIR
+from podsync.player.mounts import Mount, current_mounts, mount_of
+from podsync.player.udev_identity import drive_info, matches
 from podsync.state import State
 
 MARKER = "device.json"

@@ -29,14 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from podsync.app import App
-from podsync.devices import read_marker
 from podsync.errors import PodsyncError
-from podsync.fswatch import FolderWatch
-from podsync.identity import from_properties, matches
 from podsync.model import Device
-from podsync.mounts import Mount, MountTable
-from podsync.notify import notify
-from podsync.uevents import UdevEvents, UEvent, open_udev
+from podsync.player.devices import read_marker
+from podsync.player.mounts import Mount, MountTable
+from podsync.player.udev_identity import from_properties, matches
+from podsync.watch.folder_events import FolderWatch
+from podsync.watch.notify import notify
+from podsync.watch.udev_events import UdevEvents, UEvent, open_udev
 
 log = logging.getLogger("podsync.watch")
 
@@ -342,7 +342,7 @@ class Watcher:
         return device_id in self._syncs or device_id in self._connected
 
     def _sync_connected(self) -> None:
-        from podsync.devices import locate
+        from podsync.player.devices import locate
 
         for device in self.app.state.devices():
             path = locate(device, self._mounts.mounts)
@@ -415,9 +415,9 @@ class Watcher:
 
 def push_outcome(device: Device, path: Path, cancel: threading.Event) -> Outcome:
     """Push to one player the way ``podsync push`` does, in this (sync) thread."""
-    from podsync.progress import Progress
+    from podsync.cli.progress import Progress
+    from podsync.cli.report import push_summary
     from podsync.push import push
-    from podsync.report import push_summary
 
     try:
         with App.open() as app:

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from podsync.manifest import Entry
 from podsync.model import Episode
+from podsync.player.manifest import Entry
 
 SCROBBLER_LOG = ".scrobbler.log"
 

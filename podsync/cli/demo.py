@@ -15,13 +15,13 @@ import time
 from pathlib import Path
 
 from podsync.app import App
-from podsync.devices import register
+from podsync.cli.demo_server import FeedServer, SampleEpisode, rss, silent_mp3
+from podsync.cli.progress import Progress
+from podsync.cli.report import print_fetch, print_push
 from podsync.errors import EXIT_FAILED, EXIT_OK, UsageError
 from podsync.fetch import fetch, subscribe
-from podsync.loopback import FeedServer, SampleEpisode, rss, silent_mp3
-from podsync.progress import Progress
+from podsync.player.devices import register
 from podsync.push import push
-from podsync.report import print_fetch, print_push
 
 SAMPLES = {
     "silent-science": (

@@ -52,7 +52,7 @@ class Manifest:
         self.others: set[str] = set()
         """Other files podsync wrote, such as playlists."""
         self.problem: str | None = None
-        self.missing = False
+        self.absent = False
         """Whether the player holds no ``manifest.json`` (new, or deleted by someone)."""
         self._lock = threading.Lock()
         self._sequence = 0
@@ -73,7 +73,7 @@ class Manifest:
             self.others = {_path(p) for p in _of(data.get("others", []), list)}
             self._changed = False
         except FileNotFoundError:
-            self.missing = True
+            self.absent = True
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             self.files, self.done, self.others = {}, set(), set()
             self.problem = f"the manifest on the player is unreadable ({exc}); podsync owns nothing"

@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from podsync.cli.table import format_table
 from podsync.sizes import human_size
-from podsync.table import format_table
 
 if TYPE_CHECKING:  # a push need not load the fetch machinery to print its report
     from podsync.fetch import FetchReport

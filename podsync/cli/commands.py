@@ -1,0 +1,323 @@
+"""The command functions: open the app, call the work, print the outcome.
+
+Each imports what it needs when it runs, so ``podsync --help`` loads none of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from podsync.errors import EXIT_FAILED, EXIT_OK, PodsyncError, UsageError
+
+if TYPE_CHECKING:
+    from podsync.app import App
+    from podsync.watch.install import Files
+
+
+def _open() -> App:
+    from podsync.app import App
+
+    return App.open()
+
+
+def cmd_subscribe(args: argparse.Namespace) -> int:
+    from podsync.fetch import subscribe
+
+    status = EXIT_OK
+    with _open() as app:
+        for url in args.urls:
+            try:
+                podcast, new = subscribe(app, url)
+            except PodsyncError as exc:
+                print(f"podsync: error: {exc}", file=sys.stderr)
+                status = max(status, exc.exit_code)
+                continue
+            print(f"Subscribed to {podcast.title or podcast.url} ({new} episodes)")
+    return status
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from podsync.cli.status import podcast_rows
+    from podsync.cli.table import format_table
+
+    with _open() as app:
+        rows = podcast_rows(app)
+    if args.json:
+        return _print_json({"podcasts": [row.to_json() for row in rows]})
+    if not rows:
+        print("No subscriptions yet; add one with: podsync subscribe URL")
+        return EXIT_OK
+    table = [("PODCAST", "EPISODES", "CACHED", "PLAYED", "STATUS")]
+    for row in rows:
+        status = row.status if not row.error else f"{row.status}: {row.error}"
+        counts = row.counts
+        table.append((row.title, str(counts.known), str(counts.cached), str(counts.played), status))
+    print("\n".join(format_table(table, numeric=(1, 2, 3), width=_width())))
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from podsync.cli.status import gather, render
+
+    with _open() as app:
+        status = gather(app)
+    if args.json:
+        return _print_json(status.to_json())
+    print(render(status, _width(), sys.stdout.isatty()))
+    return EXIT_OK
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from podsync.cli.progress import Progress
+    from podsync.cli.report import print_fetch
+    from podsync.fetch import fetch
+
+    with _open() as app:
+        if not app.state.podcasts():
+            print("No subscriptions yet; add one with: podsync subscribe URL")
+            return EXIT_OK
+        report = fetch(app, Progress("fetching"), download=not args.refresh_only)
+    print_fetch(report)
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    if (args.file is None) == (args.gpodder is None):
+        raise UsageError("give either an OPML file or --gpodder [GPODDER_HOME]")
+    if args.gpodder is not None:
+        return _import_gpodder(None if args.gpodder is True else Path(args.gpodder))
+    from podsync.feeds.opml import import_outlines, parse_opml
+
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
+    outlines = parse_opml(data)
+    with _open() as app:
+        result = import_outlines(app.state, outlines)
+    for outline in result.invalid:
+        print(f"podsync: warning: skipped {outline.url!r}: not an http(s) URL", file=sys.stderr)
+    print(
+        f"Subscribed to {len(result.added)} of {len(outlines)} feeds from {args.file}"
+        f" ({len(result.known)} already subscribed); 'podsync fetch' reads them."
+    )
+    return EXIT_FAILED if result.invalid else EXIT_OK
+
+
+def _import_gpodder(home: Path | None) -> int:
+    import os
+
+    from podsync.feeds.gpodder import GpodderHome, import_gpodder
+
+    source = GpodderHome.locate(home, os.environ)
+    with _open() as app:
+        result = import_gpodder(app, source)
+    print(
+        f"Imported from gPodder ({source.home}): {len(result.added)} podcasts"
+        f" ({len(result.known)} already subscribed), {result.episodes} episodes,"
+        f" {result.linked + result.copied} files ({result.linked} hard-linked,"
+        f" {result.copied} copied), {result.played} played."
+    )
+    for path in result.missing:
+        print(f"podsync: warning: gPodder lists {path}, which is missing", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from podsync.feeds.opml import format_opml, subscriptions
+    from podsync.fileio import write_atomically
+
+    with _open() as app:
+        data = format_opml(subscriptions(app.state))
+    if args.file is None:
+        sys.stdout.buffer.write(data)
+    else:
+        write_atomically(args.file, data)
+    return EXIT_OK
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    from podsync.cli.progress import Progress
+    from podsync.cli.report import print_push, push_error_json, push_json
+    from podsync.player.devices import resolve
+    from podsync.push import push
+
+    status = EXIT_OK
+    pushes = []
+    with _open() as app:
+        for device, path in resolve(app.state, args.target):
+            try:
+                report = push(
+                    app,
+                    device,
+                    path,
+                    Progress("syncing", enabled=None if not (args.quiet or args.json) else False),
+                    dry_run=args.dry_run,
+                    delete=not args.no_delete,
+                )
+                status = max(status, EXIT_OK if report.ok else EXIT_FAILED)
+                if args.json:
+                    pushes.append(push_json(report))
+                else:
+                    print_push(report)
+                if args.eject and not args.dry_run:
+                    from podsync.player.eject import eject
+
+                    ejected = eject(path)
+                    if not args.json:
+                        print(ejected)
+            except PodsyncError as exc:
+                print(f"podsync: error: {device.name}: {exc}", file=sys.stderr)
+                status = max(status, exc.exit_code)
+                pushes.append(push_error_json(device, path, str(exc)))
+    if args.json:
+        _print_json({"pushes": pushes})
+    return status
+
+
+def cmd_mark_played(args: argparse.Namespace) -> int:
+    from podsync.player.played import select_episodes
+
+    with _open() as app:
+        episodes = select_episodes(app.state.episodes(), args.podcast, args.episodes)
+        if not episodes:
+            print(
+                f"podsync: error: no episode matches {args.podcast!r} "
+                f"{' '.join(args.episodes)}".rstrip(),
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
+        keys = [e.key for e in episodes]
+        if args.undo:
+            app.state.mark_unplayed(keys)
+        else:
+            app.state.mark_played(keys)
+    verb = "not played" if args.undo else "played"
+    for episode in episodes:
+        print(f"Marked {verb}: {episode.podcast} — {episode.title}")
+    return EXIT_OK
+
+
+def cmd_device_remove(args: argparse.Namespace) -> int:
+    from podsync.player.devices import unregister
+
+    with _open() as app:
+        device = unregister(app.state, args.name)
+    print(f"Forgot {device.name}; the episodes on it stay there.")
+    return EXIT_OK
+
+
+def cmd_device_add(args: argparse.Namespace) -> int:
+    from podsync.player.devices import register
+
+    with _open() as app:
+        folder = args.folder or app.config.get("push", "folder")
+        device = register(app.state, args.mountpoint, args.name, folder)
+    print(f"Registered {device.name} at {device.path} (episodes go to {device.folder}/).")
+    return EXIT_OK
+
+
+def cmd_device_list(args: argparse.Namespace) -> int:
+    from podsync.cli.status import device_rows, last_sync
+    from podsync.cli.table import format_table
+
+    with _open() as app:
+        rows = device_rows(app)
+    if args.json:
+        return _print_json({"devices": [row.to_json() for row in rows]})
+    if not rows:
+        print("No devices registered; add one with: podsync device add MOUNTPOINT --name NAME")
+        return EXIT_OK
+    table = [("DEVICE", "CONNECTED AT", "EPISODES", "LAST SYNC")]
+    for row in rows:
+        where = str(row.path) if row.path else "not connected"
+        table.append((row.device.name, where, str(row.episodes), last_sync(row.device)))
+    print("\n".join(format_table(table, numeric=(2,), width=_width())))
+    return EXIT_OK
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    from podsync.cli.config_command import edit, show
+    from podsync.config import Config
+    from podsync.home import Home
+
+    path = Home.from_env().config_file
+    if args.path:
+        print(path)
+        return EXIT_OK
+    if args.edit:
+        edit(path)
+        print(f"{path}: ok")
+        return EXIT_OK
+    print(show(Config.load(path)), end="")
+    return EXIT_OK
+
+
+def cmd_completion(args: argparse.Namespace) -> int:
+    from podsync.cli.completion import script
+
+    print(script(args.shell), end="")
+    return EXIT_OK
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    from podsync.watch.watcher import Watcher, push_outcome
+
+    with _open() as app:
+        Watcher(app, push_outcome).run()
+    return EXIT_OK
+
+
+def _udev_files(args: argparse.Namespace) -> tuple[Files, Path]:
+    """The rule and unit for the registered players; the folder to stage a rule in."""
+    import os
+
+    from podsync.watch.install import render
+
+    with _open() as app:
+        return render(app.state.devices(), args.root, dict(os.environ)), app.home.state_dir
+
+
+def cmd_udev_install(args: argparse.Namespace) -> int:
+    from podsync.watch.install import install, may_write
+
+    files, state_dir = _udev_files(args)
+    if args.print:
+        print(f"# {files.rule}\n{files.rule_text}\n# {files.unit}\n{files.unit_text}", end="")
+        return EXIT_OK
+    system = args.root is None
+    for line in install(files, state_dir, system=system, rule_writable=may_write(files.rule)):
+        print(line)
+    return EXIT_OK
+
+
+def cmd_udev_uninstall(args: argparse.Namespace) -> int:
+    from podsync.watch.install import uninstall
+
+    files, _ = _udev_files(args)
+    for line in uninstall(files, system=args.root is None):
+        print(line)
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from podsync.cli.demo import run_demo
+
+    return run_demo(args.dir)
+
+
+def _width() -> int:
+    """The terminal's width; unlimited when the output is not a terminal."""
+    from podsync.cli.progress import terminal_width
+
+    return terminal_width(sys.stdout) or 0
+
+
+def _print_json(data: object) -> int:
+    import json
+
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+    return EXIT_OK

@@ -1,0 +1,244 @@
+"""The ``podsync`` command line's grammar: every command, its options and its help."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+from podsync import __version__
+from podsync.cli import commands
+from podsync.errors import EXIT_OK
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def completes(action: argparse.Action, kind: str) -> None:
+    """Mark what ``action`` takes, for shell completion: devices, podcasts, files, dirs,
+    device-or-dir (see :mod:`podsync.cli.completion`)."""
+    action.complete_as = kind  # type: ignore[attr-defined]
+
+
+def _help_of(parser: argparse.ArgumentParser) -> Handler:
+    """A handler for a command group run without a subcommand: its help."""
+
+    def show(args: argparse.Namespace) -> int:
+        parser.print_help()
+        return EXIT_OK
+
+    return show
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="podsync",
+        description="Keep portable media players filled with podcasts: fetch feeds into a "
+        "local cache, then push new episodes to your player and remove the old.",
+        epilog="Run 'podsync COMMAND --help' for a command's options. "
+        "Exit status: 0 ok, 1 something failed, 2 usage or config error, 130 interrupted.",
+    )
+    parser.add_argument("--version", action="version", version=f"podsync {__version__}")
+    subcommands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true", help="say more, log details")
+    common.add_argument("-q", "--quiet", action="store_true", help="print only errors and warnings")
+    common.set_defaults(report=True, log_level="WARNING")
+
+    def command(
+        name: str,
+        handler: Handler | None,
+        help_text: str,
+        group: argparse._SubParsersAction | None = None,
+    ) -> argparse.ArgumentParser:
+        sub = (group or subcommands).add_parser(
+            name, help=help_text.split(";")[0], description=help_text, parents=[common]
+        )
+        sub.set_defaults(handler=handler or _help_of(sub))
+        return sub
+
+    def root_option(sub: argparse.ArgumentParser) -> None:
+        completes(
+            sub.add_argument(
+                "--root",
+                type=Path,
+                metavar="DIR",
+                help="work under DIR instead of / (for packaging)",
+            ),
+            "dirs",
+        )
+
+    def json_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--json", action="store_true", help="print JSON (the shape is in docs/usage.md)"
+        )
+
+    sub = command("subscribe", commands.cmd_subscribe, "subscribe to podcast feeds")
+    sub.add_argument("urls", nargs="+", metavar="URL", help="feed address (http or https)")
+    sub = command("list", commands.cmd_list, "list podcasts with their episode counts")
+    sub.set_defaults(report=False)
+    json_option(sub)
+    sub = command(
+        "status",
+        commands.cmd_status,
+        "show podcasts, players and the cache at a glance, and what the next push would do",
+    )
+    sub.set_defaults(report=False)
+    json_option(sub)
+    sub = command(
+        "fetch", commands.cmd_fetch, "refresh feeds and download new episodes into the cache"
+    )
+    sub.add_argument(
+        "--refresh-only", action="store_true", help="refresh the feeds, download nothing"
+    )
+
+    sub = command(
+        "import",
+        commands.cmd_import,
+        "subscribe to the feeds of an OPML file, or switch from gPodder",
+    )
+    completes(
+        sub.add_argument("file", nargs="?", type=Path, metavar="FILE.opml", help="an OPML file"),
+        "files",
+    )
+    sub.add_argument(
+        "--gpodder",
+        nargs="?",
+        const=True,
+        metavar="GPODDER_HOME",
+        help="take over gPodder's subscriptions, downloaded files and played marks "
+        "(default home: $GPODDER_HOME, else ~/gPodder; downloads: $GPODDER_DOWNLOAD_DIR, "
+        "else HOME/Downloads)",
+    )
+    sub = command("export", commands.cmd_export, "write the subscriptions as OPML")
+    completes(
+        sub.add_argument(
+            "file", nargs="?", type=Path, metavar="FILE", help="where to write (default: stdout)"
+        ),
+        "files",
+    )
+
+    sub = command("push", commands.cmd_push, "copy new episodes to players and delete old ones")
+    completes(
+        sub.add_argument(
+            "target",
+            nargs="?",
+            metavar="NAME|MOUNTPOINT",
+            help="a registered device (default: every connected one)",
+        ),
+        "device-or-dir",
+    )
+    sub.add_argument(
+        "-n",
+        "--dry-run",
+        action="store_true",
+        help="print what would be copied and deleted, change nothing",
+    )
+    sub.add_argument("--no-delete", action="store_true", help="copy only; delete nothing")
+    sub.add_argument(
+        "--eject", action="store_true", help="then flush, unmount and power off the player"
+    )
+    json_option(sub)
+
+    sub = command("mark-played", commands.cmd_mark_played, "mark episodes as played (or not)")
+    completes(
+        sub.add_argument(
+            "podcast", metavar="PODCAST", help="podcast title, or a glob like 'Tech*'"
+        ),
+        "podcasts",
+    )
+    sub.add_argument(
+        "episodes",
+        nargs="*",
+        metavar="EPISODE",
+        help="part of an episode's title (default: every episode of the podcast)",
+    )
+    sub.add_argument("--undo", action="store_true", help="mark them as not played")
+
+    device = command("device", None, "register and list players")
+    actions = device.add_subparsers(title="device commands", metavar="ACTION")
+    sub = command(
+        "add",
+        commands.cmd_device_add,
+        "register the player (or folder) mounted at MOUNTPOINT; writes a small .podsync/ "
+        "marker on it",
+        actions,
+    )
+    completes(sub.add_argument("mountpoint", type=Path, metavar="MOUNTPOINT"), "dirs")
+    sub.add_argument("--name", required=True, help="a short name to refer to it by")
+    sub.add_argument(
+        "--folder",
+        help="folder on the player for podcasts (default: the push.folder setting, 'Podcasts')",
+    )
+    sub = command(
+        "list", commands.cmd_device_list, "list registered players; where they are mounted", actions
+    )
+    sub.set_defaults(report=False)
+    json_option(sub)
+    sub = command(
+        "remove",
+        commands.cmd_device_remove,
+        "forget a registered player; its files stay on it, and a later 'device add' takes "
+        "them over again",
+        actions,
+    )
+    completes(sub.add_argument("name", metavar="NAME"), "devices")
+
+    sub = command(
+        "watch",
+        commands.cmd_watch,
+        "sync each registered player when it is plugged in; runs until stopped, -v logs "
+        "every event",
+    )
+    sub.set_defaults(log_level="INFO")
+
+    udev = command("udev", None, "install the udev rule and user service for auto-sync")
+    actions = udev.add_subparsers(title="udev commands", metavar="ACTION")
+    sub = command(
+        "install",
+        commands.cmd_udev_install,
+        "write the udev rule for the registered players and the systemd user unit "
+        "that runs 'podsync watch'; run it again after 'podsync device add'",
+        actions,
+    )
+    sub.add_argument(
+        "--print", action="store_true", help="show the two files instead of writing them"
+    )
+    root_option(sub)
+    sub = command(
+        "uninstall",
+        commands.cmd_udev_uninstall,
+        "remove what 'podsync udev install' wrote",
+        actions,
+    )
+    root_option(sub)
+
+    sub = command(
+        "config",
+        commands.cmd_config,
+        "show the config file's path and the settings in effect (defaults, the file, "
+        "per-device overrides)",
+    )
+    sub.set_defaults(report=False)
+    sub.add_argument("--edit", action="store_true", help="open the file in $EDITOR, then check it")
+    sub.add_argument("--path", action="store_true", help="print only the file's path")
+
+    sub = command(
+        "completion",
+        commands.cmd_completion,
+        "print a shell completion script (see docs/usage.md to install it)",
+    )
+    sub.set_defaults(report=False)
+    sub.add_argument("shell", choices=("bash", "zsh", "fish"))
+
+    sub = command(
+        "demo",
+        commands.cmd_demo,
+        "run the whole path offline: a local feed, fetch, push to a demo player folder",
+    )
+    completes(
+        sub.add_argument(
+            "--dir", type=Path, help="keep the demo here (default: a new temporary folder)"
+        ),
+        "dirs",
+    )
+    return parser

@@ -1,0 +1,1 @@
+"""Podcast feeds: the HTTP client, feed parsing, OPML, and the import from gPodder."""
