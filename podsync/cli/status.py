@@ -44,7 +44,7 @@ class PodcastRow:
 
 
 @dataclass(frozen=True)
-class Space:
+class DiskUsage:
     """A player's file system: podsync's episodes, everything else, and what is free."""
 
     total: int
@@ -90,7 +90,7 @@ class DeviceRow:
     path: Path | None
     """Where it is connected now, or None."""
     episodes: int
-    space: Space | None = None
+    space: DiskUsage | None = None
     next_push: NextPush | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -178,7 +178,7 @@ def device_rows(app: App, *, plan: bool = False) -> list[DeviceRow]:
     return rows
 
 
-def space_on(path: Path) -> Space | None:
+def space_on(path: Path) -> DiskUsage | None:
     from podsync.player.manifest import Manifest
 
     try:
@@ -186,7 +186,7 @@ def space_on(path: Path) -> Space | None:
     except OSError:
         return None
     ours = sum(item.size or 0 for item in Manifest.load(path).files.values())
-    return Space(stat.f_blocks * stat.f_frsize, ours, stat.f_bavail * stat.f_frsize)
+    return DiskUsage(stat.f_blocks * stat.f_frsize, ours, stat.f_bavail * stat.f_frsize)
 
 
 def next_push(app: App, device: Device, path: Path) -> NextPush:
@@ -260,7 +260,7 @@ def _next(plan: NextPush | None) -> str:
     return ", ".join(parts)
 
 
-def space_bar(space: Space, width: int, fancy: bool) -> str:
+def space_bar(space: DiskUsage, width: int, fancy: bool) -> str:
     """``[###+++....]``: podsync's episodes, other files, free space."""
     ours, other, free = ("█", "▒", "░") if fancy else ("#", "+", ".")
     total = max(space.total, 1)
