@@ -25,8 +25,23 @@ class Setting:
     default: Any
     help: str
     minimum: int | None = None
+    maximum: int | None = None
+    """Whole numbers are checked against ``minimum`` and ``maximum`` at load."""
     check: Callable[[Any], object] | None = None
     """Raises ValueError with a message when a value of the right type is still wrong."""
+
+    @property
+    def range_text(self) -> str:
+        """The allowed range, as the docs and messages say it ("1 to 3600"), or ""."""
+        if self.minimum is None or self.maximum is None:
+            return ""
+        return f"{self.minimum} to {self.maximum}"
+
+
+def _folder(text: str) -> None:
+    from podsync.names import check_folder
+
+    check_folder(text)
 
 
 def _template(text: str) -> None:
@@ -41,25 +56,43 @@ DEVICE_SECTIONS = ("push", "filters", "names", "playlists", "tags")
 
 SETTINGS: dict[str, dict[str, Setting]] = {
     "fetch": {
-        "refresh_workers": Setting(int, 8, "feeds refreshed in parallel", minimum=1),
-        "download_workers": Setting(int, 4, "episodes downloaded in parallel", minimum=1),
-        "per_host": Setting(int, 4, "connections open to one host at a time", minimum=1),
-        "connect_timeout": Setting(int, 10, "seconds to wait for a server to answer", minimum=1),
-        "timeout": Setting(int, 30, "seconds to wait when a server stops sending", minimum=1),
-        "max_feed_mb": Setting(int, 32, "largest feed read, in MiB; a bigger one fails", minimum=1),
+        "refresh_workers": Setting(int, 8, "feeds refreshed in parallel", minimum=1, maximum=64),
+        "download_workers": Setting(
+            int, 4, "episodes downloaded in parallel", minimum=1, maximum=32
+        ),
+        "per_host": Setting(
+            int, 4, "connections open to one host at a time", minimum=1, maximum=32
+        ),
+        "connect_timeout": Setting(
+            int, 10, "seconds to wait for a server to answer", minimum=1, maximum=600
+        ),
+        "timeout": Setting(
+            int, 30, "seconds to wait when a server stops sending", minimum=1, maximum=3600
+        ),
+        "max_feed_mb": Setting(
+            int, 32, "largest feed read, in MiB; a bigger one fails", minimum=1, maximum=1024
+        ),
         "cache_reserve": Setting(
             str, "200 MB", "free space always left on the cache's disk", check=parse_size
         ),
     },
     "push": {
-        "copy_workers": Setting(int, 1, "files copied to a player in parallel", minimum=1),
-        "delete_workers": Setting(int, 2, "files deleted from a player in parallel", minimum=1),
-        "folder": Setting(str, "Podcasts", "folder on new players that holds the episodes"),
+        "copy_workers": Setting(
+            int, 1, "files copied to a player in parallel", minimum=1, maximum=16
+        ),
+        "delete_workers": Setting(
+            int, 2, "files deleted from a player in parallel", minimum=1, maximum=16
+        ),
+        "folder": Setting(
+            str, "Podcasts", "folder on new players that holds the episodes", check=_folder
+        ),
         "reserve": Setting(str, "16 MB", "free space always left on a player", check=parse_size),
     },
     "filters": {
-        "keep": Setting(int, 5, "newest episodes kept per podcast", minimum=1),
-        "max_age_days": Setting(int, 0, "skip episodes older than this (0: no limit)", minimum=0),
+        "keep": Setting(int, 5, "newest episodes kept per podcast", minimum=1, maximum=10000),
+        "max_age_days": Setting(
+            int, 0, "skip episodes older than this (0: no limit)", minimum=0, maximum=36500
+        ),
         "include": Setting(list, [], "only podcasts whose title matches one of these globs"),
         "exclude": Setting(list, [], "never podcasts whose title matches one of these globs"),
         "skip_played": Setting(bool, True, "do not copy episodes already played"),
@@ -82,7 +115,9 @@ SETTINGS: dict[str, dict[str, Setting]] = {
             "ext; each / starts a folder",
             check=_template,
         ),
-        "max_length": Setting(int, 120, "longest file or folder name on the player", minimum=16),
+        "max_length": Setting(
+            int, 120, "longest file or folder name on the player", minimum=16, maximum=255
+        ),
     },
     "playlists": {
         "enabled": Setting(bool, True, "write an m3u8 playlist per podcast and one of all"),
@@ -92,7 +127,11 @@ SETTINGS: dict[str, dict[str, Setting]] = {
             bool, True, "on start, sync the registered players that are already connected"
         ),
         "mount_timeout": Setting(
-            int, 60, "seconds to wait for a plugged-in player to be mounted", minimum=1
+            int,
+            60,
+            "seconds to wait for a plugged-in player to be mounted",
+            minimum=1,
+            maximum=3600,
         ),
         "udev": Setting(bool, True, "listen for udev events (false: mounts and folders only)"),
         "automount_dirs": Setting(
@@ -101,7 +140,11 @@ SETTINGS: dict[str, dict[str, Setting]] = {
             "folders where players appear when mounted; watched for new players",
         ),
         "debounce": Setting(
-            int, 10, "seconds of quiet in the cache before new episodes are pushed", minimum=0
+            int,
+            10,
+            "seconds of quiet in the cache before new episodes are pushed",
+            minimum=0,
+            maximum=86400,
         ),
         "notify": Setting(bool, True, "show a desktop notification when a sync ends"),
     },
@@ -224,8 +267,11 @@ def _check(setting: Setting, name: str, value: Any, path: Path, text: str) -> An
     if not isinstance(value, setting.type):
         kind = setting.type.__name__
         raise ConfigError(_where(path, text, name, f"{name} must be a {kind}, not {value!r}"))
-    if setting.minimum is not None and value < setting.minimum:
-        raise ConfigError(_where(path, text, name, f"{name} must be at least {setting.minimum}"))
+    low, high = setting.minimum, setting.maximum
+    if (low is not None and value < low) or (high is not None and value > high):
+        allowed = f"at least {low}" + (f" and at most {high}" if high is not None else "")
+        shown = value if len(str(value)) <= 20 else f"{str(value)[:20]}…"
+        raise ConfigError(_where(path, text, name, f"{name} must be {allowed}, not {shown}"))
     if setting.type is list and not all(isinstance(v, str) for v in value):
         raise ConfigError(_where(path, text, name, f"{name} must be a list of strings"))
     if setting.check is not None:

@@ -17,7 +17,7 @@ from podsync.app import App
 from podsync.cli.progress import Progress
 from podsync.config import Config
 from podsync.errors import FeedError, UsageError
-from podsync.feeds.http import new_session
+from podsync.feeds.http import is_feed_url, new_session
 from podsync.feeds.parse import Limits, fetch_feed
 from podsync.filters import NewestPerPodcast, PlanState, Space
 from podsync.model import Podcast
@@ -51,7 +51,7 @@ def subscribe(app: App, url: str) -> tuple[Podcast, int]:
 
     Subscribing again to a feed marked gone checks it anew and revives it.
     """
-    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+    if not is_feed_url(url):
         raise UsageError(f"not a feed URL: {url!r} (expected http:// or https://)")
     known = app.state.podcast_by_url(url)
     if known is not None and known.status != "gone":

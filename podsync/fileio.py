@@ -5,8 +5,12 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
+
+from podsync.errors import UsageError
 
 CHUNK = 8 * 1024 * 1024
 """Bytes per step of a copy: progress is reported, and a cancel noticed, after each."""
@@ -123,5 +127,44 @@ def write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        raise
+    fsync_dir(path.parent)
+
+
+def write_user_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path``, a file the user named, atomically and never through a link.
+
+    A new file or an existing regular file is replaced in one rename (keeping
+    its permissions); a symbolic link, a device, a FIFO or a folder at ``path``
+    is refused, so nothing behind it is written.
+    """
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        mode = None
+    else:
+        if stat.S_ISLNK(info.st_mode):
+            raise UsageError(
+                f"{path} is a symbolic link; podsync does not write through links "
+                f"(give the file it points to: {os.path.realpath(path)})"
+            )
+        if not stat.S_ISREG(info.st_mode):
+            raise UsageError(f"{path} is not a regular file; podsync writes only regular files")
+        mode = stat.S_IMODE(info.st_mode)
+    if mode is None:
+        mask = os.umask(0o022)
+        os.umask(mask)
+        mode = 0o666 & ~mask
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with open(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fchmod(out.fileno(), mode)
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
         raise
     fsync_dir(path.parent)

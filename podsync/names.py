@@ -59,6 +59,27 @@ DEFAULT_TEMPLATE = "{podcast}/{date} {title}.{ext}"
 FIELDS = ("podcast", "title", "date", "author", "ext")
 
 
+def check_folder(folder: str) -> None:
+    """Raise ValueError unless ``folder`` stays inside a player and out of its ``.podsync/``.
+
+    ``a/b`` names a folder two levels down; ``..``, absolute paths, empty or
+    ``.`` parts, backslashes and control characters are refused.
+    """
+    if not folder.strip():
+        raise ValueError("'' is empty; name a folder on the player, such as Podcasts")
+    if folder.startswith("/"):
+        raise ValueError(f"{folder!r} is an absolute path; name a folder inside the player")
+    if "\\" in folder or not folder.isprintable():
+        raise ValueError(f"{folder!r}: a backslash or control character in a folder name")
+    for part in folder.rstrip("/").split("/"):
+        if part == "..":
+            raise ValueError(f"{folder!r} leads out of the player (..)")
+        if part in ("", "."):
+            raise ValueError(f"{folder!r} has an empty part; write it as Podcasts or a/b")
+        if part.casefold() == ".podsync":
+            raise ValueError(f"{folder!r} is podsync's own folder on the player")
+
+
 def check_template(template: str) -> None:
     """Raise ValueError unless ``template`` is a usable name template."""
     try:

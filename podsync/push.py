@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from podsync.app import App
 from podsync.config import Config
+from podsync.errors import DeviceError
 from podsync.filters import (
     CopyFilter,
     DeleteFilter,
@@ -29,6 +30,7 @@ from podsync.filters import (
     Uncached,
 )
 from podsync.model import Device, Plan
+from podsync.names import check_folder
 from podsync.player.devices import push_lock
 from podsync.player.manifest import Manifest
 from podsync.player.mounts import mount_of
@@ -129,6 +131,12 @@ def _sync(
 ) -> PushReport:
     """Plan the push to ``device`` at ``path`` and, unless ``dry_run``, carry it out."""
     cfg = app.config.for_device(device.name)
+    try:
+        check_folder(device.folder)
+    except ValueError as exc:  # registered by an older podsync
+        raise DeviceError(
+            f"its folder {exc}; register it again (podsync device remove, then add)"
+        ) from None
     manifest = Manifest.load(path)
     target = DeviceStore(
         path,

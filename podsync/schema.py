@@ -101,5 +101,13 @@ MIGRATIONS: tuple[str, ...] = (
     DROP TABLE generation;
     ALTER TABLE devices DROP COLUMN quick_check;
     """,
+    # Version 5: titles, authors and errors read before podsync cleaned them
+    # (podsync.text.clean_text: no control characters, bounded length).
+    """
+    UPDATE podcasts SET title = clean_text(title, 500), error = clean_text(error, 1000)
+        WHERE title IS NOT clean_text(title, 500) OR error IS NOT clean_text(error, 1000);
+    UPDATE episodes SET title = clean_text(title, 500), author = clean_text(author, 200)
+        WHERE title IS NOT clean_text(title, 500) OR author IS NOT clean_text(author, 200);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from podsync.errors import StateError
@@ -28,6 +29,7 @@ from podsync.model import (
     episode_key,
 )
 from podsync.schema import MIGRATIONS, SCHEMA_VERSION
+from podsync.text import MAX_AUTHOR, MAX_MESSAGE, clean_text
 
 _DEVICE_COLUMNS = "id, name, path, folder, last_sync_at, last_result, fs_uuid, fs_label, serial"
 
@@ -53,6 +55,8 @@ class State:
             self._db = sqlite3.connect(
                 path, timeout=30, check_same_thread=False, isolation_level=None
             )
+            # The migrations may clean text with podsync's own rules (see schema.py).
+            self._db.create_function("clean_text", 2, clean_text, deterministic=True)
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StateError(f"cannot open state database {path}: {exc}") from None
@@ -131,7 +135,7 @@ class State:
         with self._transaction() as db:
             db.execute(
                 "INSERT INTO podcasts (url, title, added_at) VALUES (?, ?, ?)",
-                (url, title, time.time()),
+                (url, clean_text(title), time.time()),
             )
         podcast = self.podcast_by_url(url)
         assert podcast is not None
@@ -168,13 +172,13 @@ class State:
                 db.execute(
                     "UPDATE podcasts SET status = 'error', error = ?, refreshed_at = ?"
                     " WHERE id = ?",
-                    (error, time.time(), podcast_id),
+                    (clean_text(error, MAX_MESSAGE), time.time(), podcast_id),
                 )
                 return
             db.execute(
                 "UPDATE podcasts SET status = 'ok', error = NULL, refreshed_at = ?,"
                 " etag = ?, last_modified = ?, title = COALESCE(?, title) WHERE id = ?",
-                (time.time(), etag, last_modified, title or None, podcast_id),
+                (time.time(), etag, last_modified, clean_text(title or "") or None, podcast_id),
             )
 
     def mark_gone(self, podcast_id: int, reason: str) -> None:
@@ -182,7 +186,7 @@ class State:
         with self._transaction() as db:
             db.execute(
                 "UPDATE podcasts SET status = 'gone', error = ?, refreshed_at = ? WHERE id = ?",
-                (reason, time.time(), podcast_id),
+                (clean_text(reason, MAX_MESSAGE), time.time(), podcast_id),
             )
 
     def move_podcast(self, podcast_id: int, url: str) -> None:
@@ -191,7 +195,14 @@ class State:
             db.execute("UPDATE podcasts SET url = ? WHERE id = ?", (url, podcast_id))
 
     def upsert_entries(self, podcast: Podcast, entries: Iterable[FeedEntry]) -> int:
-        """Insert new episodes and refresh known ones; return how many were new."""
+        """Insert new episodes and refresh known ones; return how many were new.
+
+        Titles and authors are cleaned (:func:`clean_text`) on the way in, whoever read them.
+        """
+        entries = [
+            replace(e, title=clean_text(e.title), author=clean_text(e.author, MAX_AUTHOR))
+            for e in entries
+        ]
         with self._transaction() as db:
             new = db.executemany(
                 "INSERT INTO episodes (key, podcast_id, guid, title, author, url, mime, size,"

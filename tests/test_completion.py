@@ -68,4 +68,3 @@ def test_zsh_and_fish_scripts_parse(podsync, tmp_path: Path, shell: str, check: 
     result = subprocess.run([*check, str(script)], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
     assert "_ARGCOMPLETE" in script.read_text()
-

@@ -24,8 +24,20 @@ def test_every_setting_is_documented_with_its_default() -> None:
         for key, setting in settings.items():
             row = f"| `{key}` | `{toml_value(setting.default)}` |"
             assert row in table, f"docs/config.md lacks {section}.{key}: {row}"
+            line = table.split(row, 1)[1].split("\n", 1)[0]
+            if setting.range_text:
+                assert line.endswith(f"({setting.range_text}) |"), (
+                    f"docs/config.md: {section}.{key} must say its range ({setting.range_text})"
+                )
     documented = set(re.findall(r"^### `\[(\w+)\]`", text, re.M))
     assert documented == set(SETTINGS), "docs/config.md documents a section the code lacks"
+
+
+def test_every_number_has_a_range() -> None:
+    for section, settings in SETTINGS.items():
+        for key, setting in settings.items():
+            if setting.type is int:
+                assert setting.range_text, f"{section}.{key} has no range"
 
 
 def test_the_documented_example_loads_and_config_shows_it(podsync) -> None:

@@ -88,7 +88,7 @@ def test_version_1_database_is_migrated_in_place(tmp_path: Path) -> None:
         assert state.mark_played([key, key]) == 1
         assert state.played_keys() == {key}
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     db.close()
 
 
@@ -111,3 +111,29 @@ def test_version_3_database_loses_the_quick_check(tmp_path: Path) -> None:
     columns = {r[1] for r in db.execute("PRAGMA table_info(devices)")}
     assert "quick_check" not in columns
     db.close()
+
+
+def test_version_4_database_gets_its_titles_cleaned(tmp_path: Path) -> None:
+    from podsync.state import MIGRATIONS
+
+    path = tmp_path / "s.db"
+    db = sqlite3.connect(path)
+    db.executescript("; ".join(MIGRATIONS[:4]) + "; PRAGMA user_version = 4;")
+    db.execute(
+        "INSERT INTO podcasts (url, title, error, added_at)"
+        " VALUES ('http://h/f', 'Pod\x1b]52;c;cm0gLXJmIH4=\x07cast', 'bad\x9b2J', 0)"
+    )
+    db.execute(
+        "INSERT INTO episodes (key, podcast_id, guid, title, author, url)"
+        " VALUES ('k', 1, 'g', ?, 'A\u202eB', 'http://h/1.mp3')",
+        ("Line one\nline two " + "x" * 2000,),
+    )
+    db.commit()
+    db.close()
+    with State(path) as state:
+        podcast = state.podcasts()[0]
+        assert podcast.title == "Pod]52;c;cm0gLXJmIH4=cast"
+        assert podcast.error == "bad2J"
+        episode = state.episodes()[0]
+        assert episode.title.startswith("Line one line two xxx") and len(episode.title) == 500
+        assert episode.author == "AB"

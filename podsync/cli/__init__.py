@@ -14,7 +14,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from podsync.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, PodsyncError
+from podsync.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, PodsyncError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -26,6 +26,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from podsync.cli.completion import autocomplete
 
         autocomplete(parser)
+    for arg in argv:
+        if not _is_utf8(arg):
+            print(
+                f"podsync: error: {_shown(arg)} is not UTF-8 text; podsync keeps "
+                "names and paths as text (rename it)",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
     args = parser.parse_args(argv)
     if not hasattr(args, "handler"):
         parser.print_help()
@@ -39,7 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return args.handler(args)
         return args.handler(args)
     except PodsyncError as exc:
-        print(f"podsync: error: {exc}", file=sys.stderr)
+        from podsync.text import MAX_MESSAGE, clean_text
+
+        print(f"podsync: error: {clean_text(str(exc), MAX_MESSAGE)}", file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:  # the reader went away (``podsync list | head``): not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -51,6 +61,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\npodsync: interrupted; nothing partial was left behind", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that were not UTF-8 arrive as lone surrogates
+        return False
+    return True
+
+
+def _shown(arg: str) -> str:
+    """An argument that cannot be printed, as its bytes."""
+    return repr(os.fsencode(arg))
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -32,7 +32,7 @@ def cmd_subscribe(args: argparse.Namespace) -> int:
             try:
                 podcast, new = subscribe(app, url)
             except PodsyncError as exc:
-                print(f"podsync: error: {exc}", file=sys.stderr)
+                _error(str(exc))
                 status = max(status, exc.exit_code)
                 continue
             print(f"Subscribed to {podcast.title or podcast.url} ({new} episodes)")
@@ -88,13 +88,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     if (args.file is None) == (args.gpodder is None):
         raise UsageError("give either an OPML file or --gpodder [GPODDER_HOME]")
     if args.gpodder is not None:
-        return _import_gpodder(None if args.gpodder is True else Path(args.gpodder))
+        home = None if args.gpodder is True else given_path(args.gpodder, "GPODDER_HOME")
+        return _import_gpodder(home)
     from podsync.feeds.opml import import_outlines, parse_opml
 
+    file = given_path(args.file, "FILE.opml")
     try:
-        data = args.file.read_bytes()
+        data = file.read_bytes()
     except OSError as exc:
-        raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
+        raise UsageError(f"cannot read {file}: {exc.strerror}") from None
     outlines = parse_opml(data)
     with _open() as app:
         result = import_outlines(app.state, outlines)
@@ -111,6 +113,7 @@ def _import_gpodder(home: Path | None) -> int:
     import os
 
     from podsync.feeds.gpodder import GpodderHome, import_gpodder
+    from podsync.text import clean_text
 
     source = GpodderHome.locate(home, os.environ)
     with _open() as app:
@@ -122,20 +125,32 @@ def _import_gpodder(home: Path | None) -> int:
         f" {result.copied} copied), {result.played} played."
     )
     for path in result.missing:
-        print(f"podsync: warning: gPodder lists {path}, which is missing", file=sys.stderr)
+        print(
+            f"podsync: warning: gPodder lists {clean_text(path)}, which is missing", file=sys.stderr
+        )
+    for path in result.outside:
+        print(
+            f"podsync: warning: gPodder lists {clean_text(path)}, outside its download folder"
+            f" {source.downloads}; not imported",
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from podsync.feeds.opml import format_opml, subscriptions
-    from podsync.fileio import write_atomically
+    from podsync.fileio import write_user_file
 
     with _open() as app:
         data = format_opml(subscriptions(app.state))
     if args.file is None:
         sys.stdout.buffer.write(data)
     else:
-        write_atomically(args.file, data)
+        file = given_path(args.file, "FILE")
+        try:
+            write_user_file(file, data)
+        except OSError as exc:
+            raise PodsyncError(f"cannot write {file}: {exc.strerror}") from None
     return EXIT_OK
 
 
@@ -148,7 +163,8 @@ def cmd_push(args: argparse.Namespace) -> int:
     status = EXIT_OK
     pushes = []
     with _open() as app:
-        for device, path in resolve(app.state, args.target):
+        target = None if args.target is None else str(given_path(args.target, "NAME|MOUNTPOINT"))
+        for device, path in resolve(app.state, target):
             try:
                 report = push(
                     app,
@@ -170,7 +186,7 @@ def cmd_push(args: argparse.Namespace) -> int:
                     if not args.json:
                         print(ejected)
             except PodsyncError as exc:
-                print(f"podsync: error: {device.name}: {exc}", file=sys.stderr)
+                _error(f"{device.name}: {exc}")
                 status = max(status, exc.exit_code)
                 pushes.append(push_error_json(device, path, str(exc)))
     if args.json:
@@ -214,8 +230,9 @@ def cmd_device_add(args: argparse.Namespace) -> int:
     from podsync.player.devices import register
 
     with _open() as app:
-        folder = args.folder or app.config.get("push", "folder")
-        device = register(app.state, args.mountpoint, args.name, folder)
+        folder = app.config.get("push", "folder") if args.folder is None else args.folder
+        mountpoint = given_path(args.mountpoint, "MOUNTPOINT")
+        device = register(app.state, mountpoint, args.name, folder)
     print(f"Registered {device.name} at {device.path} (episodes go to {device.folder}/).")
     return EXIT_OK
 
@@ -307,6 +324,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from podsync.cli.demo import run_demo
 
     return run_demo(args.dir)
+
+
+def _error(message: str) -> None:
+    """Print one error line (its text may come from a server: cleaned)."""
+    from podsync.text import MAX_MESSAGE, clean_text
+
+    print(f"podsync: error: {clean_text(message, MAX_MESSAGE)}", file=sys.stderr)
+
+
+def given_path(text: str, what: str) -> Path:
+    """A path argument as given; an empty one is refused (it would mean this folder)."""
+    if not text:
+        raise UsageError(f"{what} is empty; give a path (. is this folder)")
+    return Path(text)
 
 
 def _width() -> int:

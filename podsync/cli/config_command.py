@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from podsync.config import SETTINGS, Config
+from podsync.config import SETTINGS, Config, Setting
 from podsync.errors import ConfigError
 from podsync.fileio import write_atomically
 
@@ -20,6 +20,11 @@ def toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return json.dumps(value, ensure_ascii=False)
+
+
+def _help(setting: Setting) -> str:
+    """What a setting does, with its allowed range where it has one."""
+    return f"{setting.help} ({setting.range_text})" if setting.range_text else setting.help
 
 
 def show(config: Config) -> str:
@@ -32,7 +37,7 @@ def show(config: Config) -> str:
         for key, setting in settings.items():
             value = config.get(section, key)
             note = "" if value == setting.default else f"  # default: {toml_value(setting.default)}"
-            lines += [f"# {setting.help}", f"{key} = {toml_value(value)}{note}"]
+            lines += [f"# {_help(setting)}", f"{key} = {toml_value(value)}{note}"]
         lines.append("")
     for device, sections in config.devices.items():
         for section, values in sections.items():
@@ -54,7 +59,7 @@ def template() -> str:
     for section, settings in SETTINGS.items():
         lines.append(f"[{section}]")
         for key, setting in settings.items():
-            lines += [f"# {setting.help}", f"# {key} = {toml_value(setting.default)}"]
+            lines += [f"# {_help(setting)}", f"# {key} = {toml_value(setting.default)}"]
         lines.append("")
     return "\n".join(lines)
 

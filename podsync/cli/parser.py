@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
         "subscribe to the feeds of an OPML file, or switch from gPodder",
     )
     completes(
-        sub.add_argument("file", nargs="?", type=Path, metavar="FILE.opml", help="an OPML file"),
+        sub.add_argument("file", nargs="?", metavar="FILE.opml", help="an OPML file"),
         "files",
     )
     sub.add_argument(
@@ -112,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("export", commands.cmd_export, "write the subscriptions as OPML")
     completes(
         sub.add_argument(
-            "file", nargs="?", type=Path, metavar="FILE", help="where to write (default: stdout)"
+            "file", nargs="?", metavar="FILE", help="where to write (default: stdout)"
         ),
         "files",
     )
@@ -163,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
         "marker on it",
         actions,
     )
-    completes(sub.add_argument("mountpoint", type=Path, metavar="MOUNTPOINT"), "dirs")
+    completes(sub.add_argument("mountpoint", metavar="MOUNTPOINT"), "dirs")
     sub.add_argument("--name", required=True, help="a short name to refer to it by")
     sub.add_argument(
         "--folder",

@@ -64,11 +64,27 @@ class GpodderImport:
     played: int = 0
     missing: list[str] = field(default_factory=list)
     """Files gPodder lists as downloaded that are not there."""
+    outside: list[str] = field(default_factory=list)
+    """Files gPodder lists at paths that leave its download folder (not imported)."""
 
 
 def _played(state: int, is_new: int, last_playback: int) -> bool:
     """gPodder's "played": not new any more, once downloaded or once played."""
     return not is_new and (state in (STATE_DOWNLOADED, STATE_DELETED) or last_playback > 0)
+
+
+def _inside(downloads: Path, folder: str, filename: str) -> Path | None:
+    """gPodder's file ``folder/filename``, or None when that path leaves ``downloads``.
+
+    gPodder's database is read as untrusted: an absolute path, a ``..`` or a
+    link that leads out of the download folder is not followed.
+    """
+    relative = Path(str(folder), str(filename))
+    if relative.is_absolute() or ".." in relative.parts or "/" in str(filename):
+        return None
+    root = downloads.resolve()
+    file = (downloads / relative).resolve()
+    return file if file.is_relative_to(root) and file != root else None
 
 
 def import_gpodder(app: App, source: GpodderHome) -> GpodderImport:
@@ -120,7 +136,10 @@ def import_gpodder(app: App, source: GpodderHome) -> GpodderImport:
                 played.append(key)
             if state != STATE_DOWNLOADED or not filename or key in cached:
                 continue
-            file = source.downloads / folder / filename
+            file = _inside(source.downloads, folder or "", filename)
+            if file is None:
+                result.outside.append(f"{folder}/{filename}")
+                continue
             if not file.is_file():
                 result.missing.append(str(file))
                 continue

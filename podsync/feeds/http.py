@@ -16,6 +16,16 @@ USER_AGENT = f"podsync/{__version__} (+https://github.com/podsync)"
 MAX_REDIRECTS = 10
 
 
+def is_feed_url(url: str) -> bool:
+    """Whether ``url`` is an http(s) address with a host (a malformed one is not)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
 def new_session(hosts: int = 8, per_host: int = 4) -> requests.Session:
     """A session with podsync's User-Agent and at most ``per_host`` connections to each host.
 

@@ -14,9 +14,9 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from email.utils import formatdate
-from urllib.parse import urlsplit
 
 from podsync.errors import UsageError
+from podsync.feeds.http import is_feed_url
 from podsync.state import State
 
 
@@ -92,8 +92,7 @@ def import_outlines(state: State, outlines: Iterable[Outline]) -> ImportResult:
     """Subscribe to every http(s) feed not yet known; the next fetch reads them."""
     result = ImportResult([], [], [])
     for outline in outlines:
-        parts = urlsplit(outline.url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if not is_feed_url(outline.url):
             result.invalid.append(outline)
         elif state.podcast_by_url(outline.url) is not None:
             result.known.append(outline)

@@ -13,6 +13,7 @@ from urllib.parse import urljoin, urlsplit
 from podsync.errors import FeedError
 from podsync.feeds.http import describe_error
 from podsync.model import FeedEntry
+from podsync.text import MAX_AUTHOR, clean_text
 
 if TYPE_CHECKING:
     import requests
@@ -180,14 +181,17 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> tuple[str, list
             entries.append(entry)
     if not entries:
         raise FeedError("no audio episodes in this feed")
-    return str(parsed.feed.get("title") or _fallback_title(url)), entries
+    return clean_text(str(parsed.feed.get("title") or "")) or _fallback_title(url), entries
 
 
 def _entry(raw: Any, feed_url: str, feed_author: str) -> FeedEntry | None:
     enclosure = _media_enclosure(raw)
     if enclosure is None:
         return None
-    href = urljoin(feed_url, enclosure.get("href", "").strip())
+    try:
+        href = urljoin(feed_url, enclosure.get("href", "").strip())
+    except ValueError:  # a malformed address ("http://[::1"): not an episode podsync can get
+        return None
     mime = str(enclosure.get("type") or "")
     # dict.get: FeedParserDict.get("updated_parsed") falls back with a DeprecationWarning
     published = dict.get(raw, "published_parsed") or dict.get(raw, "updated_parsed")
@@ -195,11 +199,11 @@ def _entry(raw: Any, feed_url: str, feed_author: str) -> FeedEntry | None:
         size: int | None = int(enclosure.get("length") or 0) or None
     except ValueError:
         size = None
-    title = str(raw.get("title") or "").strip() or _fallback_title(href)
+    title = clean_text(str(raw.get("title") or "")) or _fallback_title(href)
     return FeedEntry(
         guid=str(raw.get("id") or href),
         title=title,
-        author=str(raw.get("author") or feed_author or ""),
+        author=clean_text(str(raw.get("author") or feed_author or ""), MAX_AUTHOR),
         url=href,
         mime=mime,
         size=size if size and size > 0 else None,
@@ -234,4 +238,4 @@ def media_extension(url: str, mime: str) -> str:
 
 def _fallback_title(url: str) -> str:
     name = posixpath.basename(urlsplit(url).path)
-    return posixpath.splitext(name)[0] or urlsplit(url).hostname or "Untitled"
+    return clean_text(posixpath.splitext(name)[0] or urlsplit(url).hostname or "") or "Untitled"

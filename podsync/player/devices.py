@@ -20,6 +20,7 @@ from pathlib import Path
 from podsync.errors import DeviceError, UsageError
 from podsync.fileio import write_atomically
 from podsync.model import Device
+from podsync.names import check_folder
 from podsync.player.manifest import MARKER_DIR
 from podsync.player.mounts import Mount, current_mounts, mount_of
 from podsync.player.udev_identity import drive_info, matches
@@ -41,6 +42,11 @@ def register(state: State, path: Path, name: str, folder: str) -> Device:
     """Register the player at ``path`` as ``name``: write its marker, note its udev identity."""
     if not name.strip() or "/" in name or name.startswith("-"):
         raise UsageError(f"invalid device name {name!r}")
+    try:
+        check_folder(folder)
+    except ValueError as exc:
+        raise UsageError(f"--folder {exc}") from None
+    folder = folder.rstrip("/")
     if state.device(name) is not None:
         raise UsageError(f"a device named {name!r} is already registered")
     if not path.is_dir():

@@ -13,6 +13,7 @@ from podsync.feeds.parse import FeedGone, Limits, fetch_feed
 from podsync.model import MediaItem, Podcast
 from podsync.state import State
 from podsync.stores.base import MediaStore, Transfer
+from podsync.text import MAX_MESSAGE, clean_text
 
 if TYPE_CHECKING:
     import requests
@@ -66,10 +67,10 @@ class FeedStore(MediaStore):
             )
         except FeedGone as exc:
             self.state.mark_gone(podcast.id, str(exc))
-            return RefreshResult(podcast, title, error=str(exc), gone=True)
+            return RefreshResult(podcast, title, error=clean_text(str(exc), MAX_MESSAGE), gone=True)
         except PodsyncError as exc:
             self.state.record_refresh(podcast.id, error=str(exc))
-            return RefreshResult(podcast, title, error=str(exc))
+            return RefreshResult(podcast, title, error=clean_text(str(exc), MAX_MESSAGE))
         if doc.url != podcast.url:
             self.state.move_podcast(podcast.id, doc.url)
         new = self.state.upsert_entries(podcast, doc.entries) if doc.modified else 0
