@@ -96,7 +96,8 @@ def fetch(app: App, progress: Progress, download: bool = True) -> FetchReport:
         if not download:
             progress.close()
             return FetchReport(refreshed, None)
-        cache = CacheStore(app.home.episodes_dir, app.state)
+        reserve = parse_size(cfg.get("fetch", "cache_reserve"))
+        cache = CacheStore(app.home.episodes_dir, app.state, reserve)
         with TaskManager(downloads, 1, progress.on_task, progress.on_bytes) as tasks:
             manager = SyncManager(
                 feeds,

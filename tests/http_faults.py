@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from http.server import BaseHTTPRequestHandler
 
-from podsync.cli.demo_server import Fault, Resource
+from podsync.cli.demo_server import Fault, Resource, etag_of
 
 
 def redirect(location: str, status: int = 301) -> Fault:
@@ -65,6 +65,7 @@ def drop_after(resource: Resource, nbytes: int) -> Fault:
         handler.send_response(200)
         handler.send_header("Content-Type", resource.content_type)
         handler.send_header("Content-Length", str(len(resource.body)))
+        handler.send_header("ETag", etag_of(resource.body))
         handler.send_header("Accept-Ranges", "bytes")
         handler.end_headers()
         handler.wfile.write(resource.body[:nbytes])

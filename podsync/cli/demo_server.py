@@ -89,9 +89,14 @@ class FeedServer:
         return Handler
 
 
+def etag_of(body: bytes) -> str:
+    """The (strong) ETag the server gives ``body``."""
+    return '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+
+
 def serve(handler: BaseHTTPRequestHandler, resource: Resource) -> None:
-    """Answer a GET for ``resource`` with ETag, Last-Modified, 304 and Range support."""
-    etag = '"' + hashlib.sha1(resource.body).hexdigest()[:16] + '"'
+    """Answer a GET for ``resource`` with ETag, Last-Modified, 304, Range and If-Range support."""
+    etag = etag_of(resource.body)
     modified = formatdate(resource.modified, usegmt=True)
     match = handler.headers.get("If-None-Match")
     if match == etag or (match is None and handler.headers.get("If-Modified-Since") == modified):
@@ -101,6 +106,8 @@ def serve(handler: BaseHTTPRequestHandler, resource: Resource) -> None:
         return
     body, status = resource.body, 200
     ranged = handler.headers.get("Range", "")
+    if handler.headers.get("If-Range", etag) not in (etag, modified):
+        ranged = ""  # the file changed since the client's first part: send all of it
     if ranged.startswith("bytes=") and ranged.endswith("-"):
         start = int(ranged[6:-1] or 0)
         if start >= len(body):

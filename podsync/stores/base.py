@@ -69,6 +69,15 @@ class Transfer:
         if self._on_bytes is not None:
             self._on_bytes(nbytes)
 
+    def watched(self, check: Callable[[], None]) -> Transfer:
+        """This transfer, also calling ``check`` after every chunk (it raises to stop the copy)."""
+
+        def on_bytes(nbytes: int) -> None:
+            self.advance(nbytes)
+            check()
+
+        return Transfer(self._cancel, on_bytes)
+
 
 class MediaStore(ABC):
     """A place that holds episodes: list them, add one, remove one, read one out."""

@@ -18,18 +18,30 @@ from podsync.errors import PodsyncError
 from podsync.fileio import copy_file
 from podsync.model import MediaItem
 from podsync.names import episode_path, with_counter
+from podsync.sizes import human_size
 from podsync.state import State
 from podsync.stores.base import MediaStore, PostProcess, Transfer, write_then_rename
+from podsync.stores.feed import validator_path
+
+
+class ReserveReached(PodsyncError):
+    """A download stopped because the cache's disk came down to ``fetch.cache_reserve``."""
 
 
 class CacheStore(MediaStore):
-    """Episodes in ``root``, as recorded in the state database."""
+    """Episodes in ``root``, as recorded in the state database.
+
+    With a ``reserve``, a download stops (and its partial file goes) as soon as
+    the disk has less than that free: checked as the bytes arrive, so a feed
+    that gives no length, a wrong one, or a body that never ends cannot fill it.
+    """
 
     name = "cache"
 
-    def __init__(self, root: Path, state: State) -> None:
+    def __init__(self, root: Path, state: State, reserve: int = 0) -> None:
         self.root = root
         self.state = state
+        self.reserve = reserve
         self._naming = threading.Lock()
         self._taken: set[str] | None = None
 
@@ -98,9 +110,12 @@ class CacheStore(MediaStore):
             self.state.set_cached(item.key, relpath, path.stat().st_size)
             recorded = True
 
+        watched = (
+            transfer.watched(lambda: self._hold_reserve(item, tmp)) if self.reserve else transfer
+        )
         try:
             size = write_then_rename(
-                lambda path: source.export(item, path, transfer),
+                lambda path: source.export(item, path, watched or transfer),
                 tmp,
                 self.root / relpath,
                 transfer,
@@ -111,8 +126,11 @@ class CacheStore(MediaStore):
         except BaseException as exc:
             if recorded:
                 self.state.set_cached(item.key, None)
-            if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            if isinstance(exc, ReserveReached) or (
+                isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+            ):
                 tmp.unlink(missing_ok=True)  # a full disk: keep no partial file to resume
+                validator_path(tmp).unlink(missing_ok=True)
             with self._naming:
                 self._release(relpath)
             raise
@@ -155,6 +173,18 @@ class CacheStore(MediaStore):
     def free_space(self) -> int | None:
         stat = os.statvfs(self.root)
         return stat.f_bavail * stat.f_frsize
+
+    def _hold_reserve(self, item: MediaItem, part: Path) -> None:
+        """Stop the download of ``item`` into ``part`` once the disk is down to the reserve."""
+        free = self.free_space()
+        if free is None or free >= self.reserve:
+            return
+        got = part.stat().st_size if part.exists() else 0
+        said = f"the feed said {human_size(item.size)}" if item.size else "the feed gave no size"
+        raise ReserveReached(
+            f"stopped after {human_size(got)} ({said}): the cache's disk is down to "
+            f"fetch.cache_reserve ({human_size(self.reserve)} free); the partial file was removed"
+        )
 
     def remove(self, item: MediaItem) -> None:
         with contextlib.suppress(FileNotFoundError):

@@ -80,21 +80,38 @@ class FeedStore(MediaStore):
         return RefreshResult(podcast, doc.title or title, new, doc.modified)
 
     def export(self, item: MediaItem, dest: Path, transfer: Transfer) -> None:
-        """Download ``item.location`` into ``dest``, resuming after what it holds."""
+        """Download ``item.location`` into ``dest``, resuming after what it holds.
+
+        A resume asks with ``If-Range`` and the validator (ETag, else
+        Last-Modified) the first attempt got, kept beside ``dest``; a server
+        whose file changed since answers 200 and the download starts over, so
+        two versions of a file are never joined.  Without a validator there is
+        no resume.
+        """
         import requests
         import urllib3
 
+        validator_file = validator_path(dest)
         offset = dest.stat().st_size if dest.exists() else 0
-        headers = {"Range": f"bytes={offset}-"} if offset else {}
+        validator = _read_validator(validator_file) if offset else None
+        headers = {"Range": f"bytes={offset}-", "If-Range": validator} if validator else {}
         try:
             with self.session.get(
                 item.location, headers=headers, stream=True, timeout=self.limits.timeout
             ) as response:
-                if response.status_code == 416 and offset:
+                if response.status_code == 416 and headers:
                     dest.unlink()  # what we hold is not a prefix of this file: start over
+                    validator_file.unlink(missing_ok=True)
                     return self.export(item, dest, transfer)
                 response.raise_for_status()
-                resumed = response.status_code == 206
+                resumed = bool(headers) and _continues(response, offset, validator or "")
+                if response.status_code == 206 and not resumed:
+                    raise FeedError(
+                        "the server answered a resume with another part of the file; "
+                        "it will start over on the next fetch"
+                    )
+                if not resumed:
+                    _write_validator(validator_file, _validator_of(response))
                 expected = _expected_length(response, offset if resumed else 0)
                 with open(dest, "ab" if resumed else "wb") as out:
                     # read1 returns what has arrived, so progress and Ctrl-C stay prompt
@@ -105,12 +122,55 @@ class FeedStore(MediaStore):
                     os.fsync(out.fileno())
         except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
             raise FeedError(describe_error(exc, item.location, self.limits.timeout)) from None
+        except FeedError:
+            dest.unlink(missing_ok=True)
+            validator_file.unlink(missing_ok=True)
+            raise
         size = dest.stat().st_size
         if expected is not None and size != expected:
             raise FeedError(
                 f"download ended early ({size} of {expected} bytes); "
                 "it will resume on the next fetch"
             )
+        validator_file.unlink(missing_ok=True)
+
+
+def validator_path(part: Path) -> Path:
+    """Where the validator of the partial download ``part`` is kept (beside it)."""
+    return part.with_name(f"{part.name}.validator")
+
+
+def _validator_of(response: requests.Response) -> str | None:
+    """What identifies this version of the file for ``If-Range``: a strong ETag, else the date."""
+    etag = response.headers.get("ETag")
+    if etag and not etag.startswith("W/"):
+        return etag
+    return response.headers.get("Last-Modified")
+
+
+def _continues(response: requests.Response, offset: int, validator: str) -> bool:
+    """Whether a 206 answer is the rest of the very file whose start we hold."""
+    if response.status_code != 206:
+        return False
+    if not response.headers.get("Content-Range", "").startswith(f"bytes {offset}-"):
+        return False
+    now = _validator_of(response)
+    return now is None or now == validator
+
+
+def _read_validator(path: Path) -> str | None:
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text if text and text.isprintable() else None
+
+
+def _write_validator(path: Path, validator: str | None) -> None:
+    if validator is None or not validator.isprintable():
+        path.unlink(missing_ok=True)  # nothing to resume against: a cut-off download restarts
+    else:
+        path.write_text(validator, encoding="utf-8")
 
 
 def _expected_length(response: requests.Response, offset: int) -> int | None:

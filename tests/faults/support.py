@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 from conftest import media_files
-from podsync.cli.demo_server import silent_mp3
+from podsync.cli.demo_server import etag_of, silent_mp3
 from podsync.player.manifest import Manifest
 
 
@@ -63,6 +63,7 @@ class Stall:
         handler.send_response(200)
         handler.send_header("Content-Type", "audio/mpeg")
         handler.send_header("Content-Length", str(len(self.body)))
+        handler.send_header("ETag", etag_of(self.body))
         handler.end_headers()
         try:
             handler.wfile.write(self.body[: self.sent])
@@ -80,6 +81,7 @@ def trickle(body: bytes, chunk: int = 2048, pause: float = 0.05):
         handler.send_response(200)
         handler.send_header("Content-Type", "audio/mpeg")
         handler.send_header("Content-Length", str(len(body)))
+        handler.send_header("ETag", etag_of(body))
         handler.end_headers()
         try:
             for start in range(0, len(body), chunk):
