@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from http.server import BaseHTTPRequestHandler
 
-from podsync.cli.demo_server import Fault, Resource, etag_of
+from podsync.cli.demo_server import Fault, Resource, etag_of, silent_mp3
 
 
 def redirect(location: str, status: int = 301) -> Fault:
@@ -71,5 +71,31 @@ def drop_after(resource: Resource, nbytes: int) -> Fault:
         handler.wfile.write(resource.body[:nbytes])
         handler.wfile.flush()
         handler.close_connection = True
+
+    return fault
+
+
+def endless_audio(length: int | None = None) -> Fault:
+    """An episode whose body never ends (until the client hangs up).
+
+    ``length`` is the Content-Length the server claims (sending that much is
+    "forever" when it is large), or None for a body that runs to the close.
+    """
+
+    def fault(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "audio/mpeg")
+        if length is not None:
+            handler.send_header("Content-Length", str(length))
+        handler.end_headers()
+        handler.close_connection = True
+        frame = silent_mp3(1)
+        sent = 0
+        try:
+            while length is None or sent < length:
+                handler.wfile.write(frame)
+                sent += len(frame)
+        except OSError:
+            pass  # the client hung up: that is the point
 
     return fault

@@ -1,0 +1,193 @@
+"""Downloads that lie: enclosures with no, a zero or a false length, bodies that never end,
+and files that change between a download and its resume."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from email.utils import formatdate
+from pathlib import Path
+
+import pytest
+
+from http_faults import drop_after, endless_audio
+from podsync.cli.demo_server import silent_mp3
+
+from .support import assert_cache_consistent, cached_titles, write_config
+
+TMPFS_MB = 12
+RESERVE_MB = 5
+
+
+@pytest.fixture
+def small_cache(home: Path) -> Iterator[Path]:
+    """The cache folder on a 12 MB tmpfs."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a size-limited tmpfs needs root (CI runs as root)")
+    cache = home / "cache"
+    cache.mkdir(parents=True)
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={TMPFS_MB}m", "tmpfs", str(cache)], check=True
+    )
+    yield cache
+    subprocess.run(["umount", str(cache)], check=False)
+
+
+def feed(base_url: str, items: list[tuple[str, str, str | None]], title: str = "Liar") -> bytes:
+    """An RSS feed of (title, path, length attribute or None for none) items, newest first."""
+    now = time.time()
+    xml = "".join(
+        f"<item><title>{title}</title><guid>{path}</guid>"
+        f"<pubDate>{formatdate(now - n * 60, usegmt=True)}</pubDate>"
+        f'<enclosure url="{base_url}/{path}" type="audio/mpeg"'
+        + (f' length="{length}"' if length is not None else "")
+        + "/></item>"
+        for n, (title, path, length) in enumerate(items)
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>{title}</title>{xml}'
+        "</channel></rss>"
+    ).encode()
+
+
+class LowestFree:
+    """Samples the free space of a file system while a command runs; keeps the lowest."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lowest = self.free()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch)
+
+    def free(self) -> int:
+        stat = os.statvfs(self.path)
+        return stat.f_bavail * stat.f_frsize
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.005):
+            self.lowest = min(self.lowest, self.free())
+
+    def __enter__(self) -> LowestFree:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+@pytest.mark.parametrize(
+    ("length", "server_length"),
+    [
+        (None, None),  # no length in the feed, a body that runs until the connection closes
+        ("0", None),  # the common "length=0"
+        ("1000", 10**9),  # the feed says 1 kB, the server says (and sends) 1 GB
+    ],
+    ids=["missing", "zero", "lie"],
+)
+def test_the_cache_reserve_holds_during_a_download_that_never_ends(
+    podsync, server, small_cache: Path, home: Path, length: str | None, server_length: int | None
+) -> None:
+    good = silent_mp3(8)  # about 130 kB each
+    server.add("liar/good1.mp3", good, "audio/mpeg")
+    server.add("liar/good2.mp3", good, "audio/mpeg")
+    server.faults["/liar/endless.mp3"] = endless_audio(server_length)
+    items = [
+        ("Endless", "liar/endless.mp3", length),
+        ("Good one", "liar/good1.mp3", str(len(good))),
+        ("Good two", "liar/good2.mp3", str(len(good))),
+    ]
+    url = server.add("liar/feed.xml", feed(server.base_url, items), "application/rss+xml")
+    write_config(home, f'[fetch]\ncache_reserve = "{RESERVE_MB} MiB"\n')
+    podsync("subscribe", url)
+
+    with LowestFree(small_cache) as disk:
+        result = podsync("fetch", check=1, timeout=120)
+    assert "Traceback" not in result.stderr
+    assert "failed download: Liar — Endless: stopped after" in result.stdout
+    assert f"the cache's disk is down to fetch.cache_reserve ({RESERVE_MB * 1.048576:.1f} MB" in (
+        result.stdout
+    )
+    said = "the feed gave no size" if length in (None, "0") else "the feed said 1.0 kB"
+    assert said in result.stdout
+    # The reserve held (give or take one chunk per download), the others were downloaded,
+    # and no partial file is left filling the disk.
+    assert disk.lowest > (RESERVE_MB - 2) * 2**20, disk.lowest
+    assert cached_titles(home) == {"Good one", "Good two"}
+    assert [p.name for p in small_cache.rglob(".*")] == []
+    assert_cache_consistent(home)
+    assert disk.free() > (TMPFS_MB - 1) * 2**20
+
+
+def test_a_resume_never_joins_two_versions_of_a_file(podsync, server, home: Path) -> None:
+    """Dynamic ad insertion: the same URL serves other bytes on the next request."""
+    first = silent_mp3(20) + b"ad for shoes" * 1000
+    second = b"ad for cars!" * 3000 + silent_mp3(20)
+    path = "ads/episode.mp3"
+    server.add(path, first, "audio/mpeg")
+    resource = server.resources["/" + path]
+    url = server.add(
+        "ads/feed.xml",
+        feed(server.base_url, [("Episode", path, str(len(first)))], "Ads"),
+        "application/rss+xml",
+    )
+    podsync("subscribe", url)
+    server.faults["/" + path] = drop_after(resource, 100_000)
+    assert "failed download: Ads — Episode" in podsync("fetch", check=1).stdout
+    [partial] = (home / "cache" / "episodes").rglob(".*.part")
+    held = partial.stat().st_size
+    assert 0 < held < len(first) and partial.read_bytes() == first[:held]
+
+    # The file changes; the resume asks with If-Range, gets the new file whole, and keeps it.
+    del server.faults["/" + path]
+    server.add(path, second, "audio/mpeg")
+    server.log.clear()
+    podsync("fetch")
+    [(_, headers)] = [(p, h) for p, h in server.log if p == "/" + path]
+    assert headers["Range"] == f"bytes={held}-"
+    assert headers["If-Range"].startswith('"')
+    [final] = (home / "cache" / "episodes").rglob("*.mp3")
+    assert final.read_bytes() == second
+    assert [p.name for p in (home / "cache" / "episodes").rglob(".*")] == []
+    assert_cache_consistent(home)
+
+
+def test_a_server_that_answers_a_resume_with_the_wrong_part_starts_over(
+    podsync, server, home: Path
+) -> None:
+    """A server that ignores If-Range and sends a 206 of its new file is caught by its ETag."""
+    first = silent_mp3(20)
+    second = b"ad" * 50_000 + silent_mp3(20)
+    path = "ads/episode.mp3"
+    server.add(path, first, "audio/mpeg")
+    url = server.add(
+        "ads/feed.xml",
+        feed(server.base_url, [("Episode", path, str(len(first)))], "Ads"),
+        "application/rss+xml",
+    )
+    podsync("subscribe", url)
+    server.faults["/" + path] = drop_after(server.resources["/" + path], 100_000)
+    podsync("fetch", check=1)
+
+    def partial_regardless(handler) -> None:  # Range honoured, If-Range ignored
+        start = int(handler.headers["Range"][6:-1])
+        handler.send_response(206)
+        handler.send_header("Content-Range", f"bytes {start}-{len(second) - 1}/{len(second)}")
+        handler.send_header("Content-Length", str(len(second) - start))
+        handler.send_header("ETag", '"the-new-one"')
+        handler.end_headers()
+        handler.wfile.write(second[start:])
+
+    server.faults["/" + path] = partial_regardless
+    out = podsync("fetch", check=1).stdout
+    assert "answered a resume with another part of the file; it will start over" in out
+    assert list((home / "cache" / "episodes").rglob("*.mp3")) == []
+    assert list((home / "cache" / "episodes").rglob(".*")) == []
+    del server.faults["/" + path]
+    server.add(path, second, "audio/mpeg")
+    podsync("fetch")
+    [final] = (home / "cache" / "episodes").rglob("*.mp3")
+    assert final.read_bytes() == second
