@@ -40,7 +40,7 @@ def read_marker(root: Path) -> str | None:
 
 def register(state: State, path: Path, name: str, folder: str) -> Device:
     """Register the player at ``path`` as ``name``: write its marker, note its udev identity."""
-    if not name.strip() or "/" in name or name.startswith("-"):
+    if not name.strip() or "/" in name or name.startswith("-") or not name.isprintable():
         raise UsageError(f"invalid device name {name!r}")
     try:
         check_folder(folder)

@@ -60,8 +60,9 @@ def test_a_setting_out_of_range_is_refused_at_load(
         (["export", ""], "FILE is empty"),
         (["import", ""], "FILE.opml is empty"),
         (["device", "add", b"/tmp/\xff", "--name", "x"], "b'/tmp/\\xff' is not UTF-8 text"),
+        (["device", "add", ".", "--name", "\x1b[31mred"], "invalid device name '\\x1b[31mred'"),
     ],
-    ids=["ipv6", "add-empty", "push-empty", "export-empty", "import-empty", "not-utf8"],
+    ids=["ipv6", "add-empty", "push-empty", "export-empty", "import-empty", "not-utf8", "escape"],
 )
 def test_a_bad_argument_is_one_line_and_exit_2(
     podsync, player: Path, home: Path, args: list, message: str
