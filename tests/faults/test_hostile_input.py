@@ -239,3 +239,29 @@ def test_titles_from_feeds_cannot_reach_the_terminal_or_bloat_files(
         for field in ("title", "album", "artist"):
             value = " ".join(tags.get(field, []))
             assert len(value) <= 500 and not CONTROL.search(value), (field, value[:80])
+
+
+def test_a_huge_author_neither_hangs_the_feed_nor_bloats_the_tags(
+    podsync, server, home: Path, player: Path
+) -> None:
+    """feedparser's e-mail search is quadratic on a long author: 1 MB took hours."""
+    from mutagen.easyid3 import EasyID3
+
+    body = silent_mp3(2)
+    episode = server.add("long/1.mp3", body, "audio/mpeg")
+    feed = (
+        '<?xml version="1.0"?><rss version="2.0" '
+        'xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel><title>Long</title>'
+        f"<itunes:author><![CDATA[{'z' * 10**6}]]></itunes:author>"
+        f"<item><title>One</title><guid>one</guid><author>{'q.' * 10**6}</author>"
+        f'<enclosure url="{episode}" length="{len(body)}" type="audio/mpeg"/></item>'
+        "</channel></rss>"
+    ).encode()
+    url = server.add("long/feed.xml", feed, "application/rss+xml")
+    podsync("subscribe", url, timeout=120)  # a hang guard, not a speed check
+    podsync("fetch", timeout=120)
+    podsync("device", "add", str(player), "--name", "p")
+    podsync("push")
+    [copy] = player.rglob("*.mp3")
+    artist = EasyID3(copy)["artist"][0]
+    assert artist.startswith("q.q.q.") and len(artist) <= 200
