@@ -34,12 +34,20 @@ def human_size(n: float) -> str:
     raise AssertionError("unreachable")
 
 
+MAX_SIZE = 10**15
+"""The largest size a setting may give: 1 PB."""
+
+
 def parse_size(text: str) -> int:
     """Bytes in ``text`` such as ``"4 GB"``, ``"512MiB"`` or ``"1000"``."""
+    shown = repr(text) if len(text) <= 40 else repr(text[:40] + "…")
     match = _SIZE.match(text)
     if not match or match.group(2).lower() not in _UNITS:
-        raise ValueError(f'{text!r} is not a size (try "4 GB" or "500 MiB")')
-    return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+        raise ValueError(f'{shown} is not a size (try "4 GB" or "500 MiB")')
+    size = float(match.group(1)) * _UNITS[match.group(2).lower()]
+    if size > MAX_SIZE:  # also infinity, from a number with hundreds of digits
+        raise ValueError(f"{shown} is more than 1 PB, the largest size podsync takes")
+    return int(size)
 
 
 @dataclass(frozen=True)
@@ -58,7 +66,7 @@ class Budget:
         if match:
             share = float(match.group(1))
             if share >= 100:
-                raise ValueError(f"{text!r} would keep the whole player free")
+                raise ValueError("a share of 100% or more would keep the whole player free")
             return cls(free=share / 100)
         return cls(bytes=parse_size(text))
 

@@ -164,7 +164,7 @@ def test_downloads_that_do_not_fit_the_cache_disk_are_not_started(
 ) -> None:
     podcast = make_podcast("big", "Big", 2)
     podsync("subscribe", podcast.url)
-    (home / "config" / "config.toml").write_text('[fetch]\ncache_reserve = "1000000 TB"\n')
+    (home / "config" / "config.toml").write_text('[fetch]\ncache_reserve = "1000 TB"\n')
     result = podsync("fetch", check=1)
     assert "Downloaded 0 episodes" in result.stdout
     assert "2 episodes not downloaded: the cache is full" in result.stdout

@@ -52,6 +52,24 @@ def test_a_setting_out_of_range_is_refused_at_load(
 
 
 @pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("fetch.cache_reserve", "9" * 400 + " TB", "is more than 1 PB, the largest size"),
+        ("push.reserve", "2 EB", "is not a size"),
+        ("filters.budget", "100% free", "a share of 100% or more would keep the whole player"),
+    ],
+)
+def test_a_size_out_of_range_is_refused_at_load(
+    podsync, home: Path, key: str, value: str, message: str
+) -> None:
+    section, name = key.split(".")
+    write_config(home, f'[{section}]\n{name} = "{value}"\n')
+    err = one_line_error(podsync("status", check=2).stderr)
+    assert f"config.toml, line 2: {key}: " in err and message in err
+    assert len(err) < 300
+
+
+@pytest.mark.parametrize(
     ("args", "message"),
     [
         (["subscribe", "http://[::1"], "not a feed URL: 'http://[::1'"),
