@@ -106,6 +106,8 @@ class FeedStore(MediaStore):
                 response.raise_for_status()
                 resumed = bool(headers) and _continues(response, offset, validator or "")
                 if response.status_code == 206 and not resumed:
+                    dest.unlink(missing_ok=True)  # not the rest of what we hold: start over
+                    validator_file.unlink(missing_ok=True)
                     raise FeedError(
                         "the server answered a resume with another part of the file; "
                         "it will start over on the next fetch"
@@ -122,10 +124,6 @@ class FeedStore(MediaStore):
                     os.fsync(out.fileno())
         except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
             raise FeedError(describe_error(exc, item.location, self.limits.timeout)) from None
-        except FeedError:
-            dest.unlink(missing_ok=True)
-            validator_file.unlink(missing_ok=True)
-            raise
         size = dest.stat().st_size
         if expected is not None and size != expected:
             raise FeedError(
