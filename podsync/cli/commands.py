@@ -295,7 +295,8 @@ def _udev_files(args: argparse.Namespace) -> tuple[Files, Path]:
     from podsync.watch.install import render
 
     with _open() as app:
-        return render(app.state.devices(), args.root, dict(os.environ)), app.home.state_dir
+        root = None if args.root is None else given_path(args.root, "--root")
+        return render(app.state.devices(), root, dict(os.environ)), app.home.state_dir
 
 
 def cmd_udev_install(args: argparse.Namespace) -> int:
@@ -323,7 +324,7 @@ def cmd_udev_uninstall(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from podsync.cli.demo import run_demo
 
-    return run_demo(args.dir)
+    return run_demo(None if args.dir is None else given_path(args.dir, "--dir"))
 
 
 def _error(message: str) -> None:

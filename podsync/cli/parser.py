@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from pathlib import Path
 
 from podsync import __version__
 from podsync.cli import commands
@@ -60,7 +59,6 @@ def build_parser() -> argparse.ArgumentParser:
         completes(
             sub.add_argument(
                 "--root",
-                type=Path,
                 metavar="DIR",
                 help="work under DIR instead of / (for packaging)",
             ),
@@ -236,9 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
         "run the whole path offline: a local feed, fetch, push to a demo player folder",
     )
     completes(
-        sub.add_argument(
-            "--dir", type=Path, help="keep the demo here (default: a new temporary folder)"
-        ),
+        sub.add_argument("--dir", help="keep the demo here (default: a new temporary folder)"),
         "dirs",
     )
     return parser

@@ -77,10 +77,22 @@ def test_a_size_out_of_range_is_refused_at_load(
         (["push", ""], "NAME|MOUNTPOINT is empty"),
         (["export", ""], "FILE is empty"),
         (["import", ""], "FILE.opml is empty"),
+        (["udev", "install", "--root", ""], "--root is empty"),
+        (["demo", "--dir", ""], "--dir is empty"),
         (["device", "add", b"/tmp/\xff", "--name", "x"], "b'/tmp/\\xff' is not UTF-8 text"),
         (["device", "add", ".", "--name", "\x1b[31mred"], "invalid device name '\\x1b[31mred'"),
     ],
-    ids=["ipv6", "add-empty", "push-empty", "export-empty", "import-empty", "not-utf8", "escape"],
+    ids=[
+        "ipv6",
+        "add-empty",
+        "push-empty",
+        "export-empty",
+        "import-empty",
+        "udev-root-empty",
+        "demo-dir-empty",
+        "not-utf8",
+        "escape",
+    ],
 )
 def test_a_bad_argument_is_one_line_and_exit_2(
     podsync, player: Path, home: Path, args: list, message: str
