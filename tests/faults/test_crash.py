@@ -63,6 +63,8 @@ def test_kill_during_downloads_keeps_the_state_intact_and_resumes(
         wait_for(
             lambda: (
                 len(cached_titles(home)) == 3
+                # and renamed: a row is recorded just before its file's rename
+                and len(cache_files(home)) == 3
                 and any(p.stat().st_size for p in cache.rglob(".*.part"))
             )
         )
