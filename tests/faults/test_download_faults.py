@@ -191,3 +191,46 @@ def test_a_server_that_answers_a_resume_with_the_wrong_part_starts_over(
     podsync("fetch")
     [final] = (home / "cache" / "episodes").rglob("*.mp3")
     assert final.read_bytes() == second
+
+
+@pytest.mark.parametrize(
+    ("validators", "if_range"),
+    [
+        ({"ETag": 'W/"weak"', "Last-Modified": "Sun, 01 Nov 2026 10:00:00 GMT"}, "date"),
+        ({}, None),
+    ],
+    ids=["weak-etag-and-date", "no-validator"],
+)
+def test_a_resume_uses_the_date_without_a_strong_etag_and_nothing_without_a_validator(
+    podsync, server, home: Path, validators: dict[str, str], if_range: str | None
+) -> None:
+    body = silent_mp3(20)
+    path = "v/episode.mp3"
+    server.add(path, body, "audio/mpeg")
+    url = server.add(
+        "v/feed.xml", feed(server.base_url, [("Episode", path, str(len(body)))], "V"), "text/xml"
+    )
+    podsync("subscribe", url)
+
+    def cut_off(handler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Length", str(len(body)))
+        for name, value in validators.items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(body[:100_000])
+        handler.close_connection = True
+
+    server.faults["/" + path] = cut_off
+    podsync("fetch", check=1)
+    del server.faults["/" + path]
+    server.log.clear()
+    podsync("fetch")
+    [(_, headers)] = [(p, h) for p, h in server.log if p == "/" + path]
+    if if_range is None:  # nothing to prove it is the same file: start from zero
+        assert "Range" not in headers and "If-Range" not in headers
+    else:
+        assert headers["If-Range"] == validators["Last-Modified"]
+        assert headers["Range"].startswith("bytes=")
+    [final] = (home / "cache" / "episodes").rglob("*.mp3")
+    assert final.read_bytes() == body
