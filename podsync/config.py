@@ -50,7 +50,25 @@ def _template(text: str) -> None:
     check_template(text)
 
 
-DEVICE_SECTIONS = ("push", "filters", "names", "playlists", "tags")
+def _formats(value: list[str]) -> None:
+    from podsync.steps.convert import ENCODERS
+
+    for name in value:
+        if name not in ENCODERS:
+            raise ValueError(f"unknown format {name!r} (use {', '.join(ENCODERS)})")
+
+
+def _bitrate(text: str) -> None:
+    if not re.fullmatch(r"(\d+)k", text) or not 8 <= int(text[:-1]) <= 320:
+        raise ValueError(f'bad bitrate {text!r} (from "8k" to "320k")')
+
+
+def _speed(value: float) -> None:
+    if not 0.5 <= value <= 4:
+        raise ValueError(f"must be from 0.5 to 4, not {value}")
+
+
+DEVICE_SECTIONS = ("push", "filters", "names", "playlists", "tags", "player")
 """Sections a ``[devices.NAME.SECTION]`` table may override for one player."""
 
 
@@ -82,6 +100,9 @@ SETTINGS: dict[str, dict[str, Setting]] = {
         ),
         "delete_workers": Setting(
             int, 2, "files deleted from a player in parallel", minimum=1, maximum=16
+        ),
+        "convert_workers": Setting(
+            int, 0, "episodes converted in parallel (0: one per CPU core)", minimum=0, maximum=64
         ),
         "folder": Setting(
             str, "Podcasts", "folder on new players that holds the episodes", check=_folder
@@ -148,6 +169,23 @@ SETTINGS: dict[str, dict[str, Setting]] = {
         ),
         "notify": Setting(bool, True, "show a desktop notification when a sync ends"),
     },
+    "player": {
+        "formats": Setting(
+            list,
+            [],
+            'formats the player plays, e.g. ["mp3"]; others are converted to the first '
+            "(empty: any)",
+            check=_formats,
+        ),
+        "bitrate": Setting(str, "128k", "bitrate of converted files", check=_bitrate),
+        "mono": Setting(bool, False, "convert to one channel"),
+        "speed": Setting(float, 1.0, "play speed baked into the file, pitch kept", check=_speed),
+        "normalize": Setting(bool, False, "even loudness: EBU R128, -16 LUFS, two passes"),
+        "artwork": Setting(
+            bool, False, "the podcast's image as cover.jpg in its folder and in each file"
+        ),
+        "ascii_names": Setting(bool, False, "transliterate names to ASCII on the player"),
+    },
     "tags": {
         "enabled": Setting(
             bool,
@@ -166,14 +204,27 @@ class Config:
     path: Path | None = None
     devices: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
     """Per-player overrides: device name → section → key → value."""
+    given: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """The keys of each section the config file sets (a profile does not change those)."""
 
     def get(self, section: str, key: str) -> Any:
         return self.values[section][key]
 
-    def for_device(self, name: str) -> Config:
-        """The settings for one player: these, with its ``[devices.NAME.*]`` overrides."""
+    def for_device(self, name: str, profile: str | None = None) -> Config:
+        """The settings for one player: the defaults, then its profile's (see
+        :mod:`podsync.player.profiles`), then the file's, then its ``[devices.NAME.*]``."""
+        from podsync.player.profiles import profile_settings
+
         overrides = self.devices.get(name, {})
-        values = {s: {**keys, **overrides.get(s, {})} for s, keys in self.values.items()}
+        preset = profile_settings(profile)
+        values = {
+            s: {
+                **keys,
+                **{k: v for k, v in preset.get(s, {}).items() if k not in self.given.get(s, ())},
+                **overrides.get(s, {}),
+            }
+            for s, keys in self.values.items()
+        }
         return Config(values, self.path)
 
     @classmethod
@@ -205,6 +256,7 @@ class Config:
             raise ConfigError(_where(path, text, "devices", "devices must be a [table]"))
         values = {s: dict(v) for s, v in Config.defaults().values.items()}
         _merge(values, data, SETTINGS, text, path, "")
+        given = {s: frozenset(t) for s, t in data.items() if isinstance(t, dict)}
         overrides: dict[str, dict[str, dict[str, Any]]] = {}
         for name, sections in devices.items():
             if not isinstance(sections, dict):
@@ -225,7 +277,7 @@ class Config:
                         "(podsync device add --folder)",
                     )
                 )
-        return cls(values, path, overrides)
+        return cls(values, path, overrides, given)
 
 
 def _merge(
@@ -262,6 +314,8 @@ def _merge(
 
 
 def _check(setting: Setting, name: str, value: Any, path: Path, text: str) -> Any:
+    if setting.type is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
     if setting.type is int and (isinstance(value, bool) or not isinstance(value, int)):
         raise ConfigError(_where(path, text, name, f"{name} must be a whole number, not {value!r}"))
     if not isinstance(value, setting.type):

@@ -8,17 +8,19 @@ cache store, fitted into the cache disk's free space.
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from podsync.app import App
 from podsync.cli.progress import Progress
 from podsync.config import Config
-from podsync.errors import FeedError, UsageError
+from podsync.errors import FeedError, PodsyncError, UsageError
 from podsync.feeds.http import is_feed_url, new_session
-from podsync.feeds.parse import Limits, fetch_feed
+from podsync.feeds.parse import Limits, fetch_feed, read_capped
 from podsync.filters import NewestPerPodcast, PlanState, Space
 from podsync.model import Podcast
 from podsync.sizes import parse_size
@@ -27,6 +29,13 @@ from podsync.stores.cache import CacheStore
 from podsync.stores.feed import FeedStore, RefreshResult
 from podsync.sync import SyncManager, SyncResult
 from podsync.tasks import TaskManager
+
+if TYPE_CHECKING:
+    from requests import Session
+
+log = logging.getLogger(__name__)
+MAX_IMAGE = 10 * 1024 * 1024
+"""The largest podcast image read for cover art, in bytes."""
 
 
 @dataclass
@@ -68,6 +77,7 @@ def subscribe(app: App, url: str) -> tuple[Podcast, int]:
     if podcast.url != doc.url:
         app.state.move_podcast(podcast.id, doc.url)
     new = app.state.upsert_entries(podcast, doc.entries)
+    app.state.set_image_url(podcast.id, doc.image)
     app.state.record_refresh(
         podcast.id, title=doc.title, etag=doc.etag, last_modified=doc.last_modified
     )
@@ -93,6 +103,8 @@ def fetch(app: App, progress: Progress, download: bool = True) -> FetchReport:
             except BaseException:
                 pool.shutdown(cancel_futures=True)
                 raise
+        if wants_artwork(app):
+            fetch_covers(app, session, Limits.from_config(cfg))
         if not download:
             progress.close()
             return FetchReport(refreshed, None)
@@ -112,6 +124,38 @@ def fetch(app: App, progress: Progress, download: bool = True) -> FetchReport:
             result = manager.execute(plan)
     progress.close()
     return FetchReport(refreshed, result)
+
+
+def wants_artwork(app: App) -> bool:
+    """Whether any registered player shows cover art (so covers are worth fetching)."""
+    return any(
+        app.config.for_device(d.name, d.profile).get("player", "artwork")
+        for d in app.state.devices()
+    )
+
+
+def fetch_covers(app: App, session: Session, limits: Limits) -> None:
+    """Fetch the podcasts' images the cache has no cover of yet, as small JPEGs.
+
+    A cover that cannot be fetched or read is logged and tried again next time.
+    """
+    import requests
+
+    from podsync.steps.artwork import cover_file, make_cover
+    from podsync.steps.ffmpeg import find_ffmpeg
+
+    ffmpeg = find_ffmpeg()
+    for title, url in sorted(app.state.image_urls().items()):
+        dest = cover_file(app.home.artwork_dir, url)
+        if dest.exists():
+            continue
+        try:
+            with session.get(url, timeout=limits.timeout, stream=True) as response:
+                response.raise_for_status()
+                image = read_capped(response, MAX_IMAGE)
+            make_cover(ffmpeg, image, dest)
+        except (OSError, ValueError, PodsyncError, requests.RequestException) as exc:
+            log.warning("%s: no cover art from %s: %s", title, url, exc)
 
 
 def cache_space(root: Path, cfg: Config) -> Space:

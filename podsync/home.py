@@ -35,6 +35,16 @@ class Home:
         return self.cache_dir / "episodes"
 
     @property
+    def converted_dir(self) -> Path:
+        """Episodes converted for players: ``<settings hash>/<episode key>.<ext>``."""
+        return self.cache_dir / "converted"
+
+    @property
+    def artwork_dir(self) -> Path:
+        """Podcasts' images, sized for small screens: ``<hash of the image URL>.jpg``."""
+        return self.cache_dir / "artwork"
+
+    @property
     def locks_dir(self) -> Path:
         return self.state_dir / "locks"
 

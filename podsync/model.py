@@ -108,6 +108,8 @@ class Device:
     last_sync_at: float | None
     last_result: str | None
     identity: Identity = Identity()
+    profile: str | None = None
+    """The player profile chosen at ``device add`` (see ``player/profiles.py``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,27 @@ def safe_name(text: str, max_units: int = MAX_NAME, fallback: str = "untitled") 
     return _truncate(text, max_units).rstrip(". ")
 
 
+_LETTERS = str.maketrans(
+    {
+        "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O",
+        "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th", "ł": "l", "Ł": "L",
+        "ı": "i", "‘": "'", "’": "'", "‚": ",", "“": "'", "”": "'", "„": "'",
+        "–": "-", "—": "-", "…": "...", "€": "EUR", "£": "GBP", "°": " deg",
+    }
+)  # fmt: skip
+
+
+def transliterate(text: str) -> str:
+    """``text`` in ASCII, for players that show other characters as garbage.
+
+    Accents are dropped (``é`` → ``e``), a few letters spelled out (``ß`` →
+    ``ss``); what has no ASCII form (CJK, emoji) becomes ``_``.
+    """
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LETTERS))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"_+", "_", "".join(c if c.isascii() else "_" for c in plain))
+
+
 def _truncate(text: str, max_units: int) -> str:
     """Cut ``text`` to ``max_units`` UTF-16 code units (FAT's measure)."""
     units = 0
@@ -96,9 +117,13 @@ def check_template(template: str) -> None:
 
 
 def episode_path(
-    item: MediaItem, template: str = DEFAULT_TEMPLATE, max_units: int = MAX_NAME
+    item: MediaItem,
+    template: str = DEFAULT_TEMPLATE,
+    max_units: int = MAX_NAME,
+    ascii_names: bool = False,
 ) -> tuple[str, ...]:
-    """The folders and file name for ``item``, each one a FAT-safe name.
+    """The folders and file name for ``item``, each one a FAT-safe name (in ASCII, with
+    ``ascii_names``).
 
     Every ``/`` of the template starts a folder; a ``/`` inside a title does not.
     """
@@ -110,6 +135,8 @@ def episode_path(
         "author": item.author or "unknown",
         "ext": ext,
     }
+    if ascii_names:
+        fields = {k: transliterate(v) for k, v in fields.items()}
     *folders, last = template.split("/")
     names = [safe_name(part.format(**fields), max_units, "podcast") for part in folders]
     if last.endswith(".{ext}"):

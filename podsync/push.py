@@ -6,6 +6,7 @@ the played signals, the filters, the steps and the room it has.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -38,10 +39,14 @@ from podsync.player.played import listened, read_scrobbles
 from podsync.player.udev_identity import drive_info
 from podsync.sizes import Budget, parse_size
 from podsync.steps import FinishStep, PostStep, PreStep
+from podsync.steps.artwork import Artwork, Covers, cover_file
+from podsync.steps.convert import Convert, PlayerFormats
+from podsync.steps.ffmpeg import find_ffmpeg
 from podsync.steps.limits import FAT_TYPES, FileSizeLimit
 from podsync.steps.playlists import Playlists
 from podsync.steps.tags import Tagger
 from podsync.stores.cache import CacheStore
+from podsync.stores.converted import ConvertingStore
 from podsync.stores.device import DeviceStore
 from podsync.sync import SyncManager, SyncResult
 from podsync.tasks import TaskManager
@@ -59,6 +64,8 @@ class PushReport:
     warnings: list[str] = field(default_factory=list)
     played: int = 0
     """Episodes newly found played in the player's scrobbler log."""
+    conversions: dict[str, str] = field(default_factory=dict)
+    """Episode key → the conversion its copy needs first (``opus → mp3 128k``)."""
 
     @property
     def ok(self) -> bool:
@@ -130,7 +137,7 @@ def _sync(
     cancel: threading.Event | None,
 ) -> PushReport:
     """Plan the push to ``device`` at ``path`` and, unless ``dry_run``, carry it out."""
-    cfg = app.config.for_device(device.name)
+    cfg = app.config.for_device(device.name, device.profile)
     try:
         check_folder(device.folder)
     except ValueError as exc:  # registered by an older podsync
@@ -145,6 +152,7 @@ def _sync(
         device.name,
         cfg.get("names", "template"),
         cfg.get("names", "max_length"),
+        cfg.get("player", "ascii_names"),
     )
     scrobbles, offset = read_scrobbles(path, app.state.scrobbler_offset(device.id))
     played_now = listened(scrobbles, manifest.files)
@@ -159,24 +167,40 @@ def _sync(
         played=frozenset(app.state.played_keys() | played_now),
         space=space_of(path, cfg),
     )
+    ffmpeg = find_ffmpeg()
+    source = ConvertingStore(
+        CacheStore(app.home.episodes_dir, app.state),
+        PlayerFormats.from_config(cfg),
+        app.home.converted_dir,
+        can_convert=ffmpeg is not None,
+    )
+    convert = Convert(ffmpeg, source.jobs) if ffmpeg else None
     pre: list[PreStep] = [FileSizeLimit()] if is_fat(path) else []
     # (copies keep the cache file's mtime, the publication date, by themselves)
     post: list[PostStep] = [Tagger()] if cfg.get("tags", "enabled") else []
-    playlists = Playlists(path, target.folder, manifest)
+    playlists = Playlists(path, target.folder, manifest, cfg.get("player", "ascii_names"))
     finish: list[FinishStep] = [playlists] if cfg.get("playlists", "enabled") else []
+    covers = None
+    if cfg.get("player", "artwork"):
+        art = {t: cover_file(app.home.artwork_dir, u) for t, u in app.state.image_urls().items()}
+        post.append(Artwork(art))
+        covers = Covers(path, target.folder, manifest, art)
+        finish.append(covers)
     with TaskManager(
         cfg.get("push", "copy_workers"),
         cfg.get("push", "delete_workers"),
         progress.on_task,
         progress.on_bytes,
         cancel,
+        cfg.get("push", "convert_workers") or os.cpu_count() or 1,
     ) as tasks:
         manager = SyncManager(
-            CacheStore(app.home.episodes_dir, app.state),
+            source,
             target,
             copy_filters=copy_filters(cfg),
             delete_filters=delete_filters(cfg) if delete else [],
             pre_steps=pre,
+            slow_steps=[convert] if convert else [],
             post_steps=post,
             finish_steps=finish,
             tasks=tasks,
@@ -185,10 +209,15 @@ def _sync(
         warnings = [manifest.problem] if manifest.problem else []
         if manifest.absent and not manifest.files and app.state.device_file_counts().get(device.id):
             warnings.append("the manifest on the player is missing; podsync owns nothing")
+        if ffmpeg is None and (source.unplayable or source.formats.processing):
+            warnings.append(_no_ffmpeg(source))
+        conversions = {i.key: what for i in plan.copies if convert and (what := convert.pending(i))}
         if dry_run:
-            return PushReport(device, path, plan, None, warnings, report_played)
+            return PushReport(device, path, plan, None, warnings, report_played, conversions)
         progress.start(
-            f"syncing {device.name}", len(plan.copies) + len(plan.deletes), plan.copy_bytes
+            f"syncing {device.name}",
+            len(plan.copies) + len(plan.deletes) + len(conversions),
+            plan.copy_bytes,
         )
         try:
             result = manager.execute(plan)
@@ -197,10 +226,23 @@ def _sync(
     warnings += [
         f"playlist {p} not written: a file of yours has that name" for p in playlists.skipped
     ]
+    if covers is not None:
+        warnings += [f"{p} not written: a file of yours has that name" for p in covers.skipped]
     if target.warning:
         warnings.append(target.warning)
     outcome = "ok" if not (result.failed or result.cancelled) else (f"{len(result.failed)} failed")
     app.state.record_sync(
         device.id, str(path), outcome, [(p, e.key, e.size) for p, e in manifest.files.items()]
     )
-    return PushReport(device, path, plan, result, warnings, report_played)
+    return PushReport(device, path, plan, result, warnings, report_played, conversions)
+
+
+def _no_ffmpeg(source: ConvertingStore) -> str:
+    """The one line that says what a missing ffmpeg costs this push."""
+    if source.unplayable:
+        kinds = ", ".join(sorted({i.ext for i in source.unplayable}))
+        return (
+            f"ffmpeg is not installed: {len(source.unplayable)} episode(s) in formats this "
+            f"player cannot play ({kinds}) are not copied"
+        )
+    return "ffmpeg is not installed: episodes are copied without speed, loudness or mono changes"

@@ -109,5 +109,10 @@ MIGRATIONS: tuple[str, ...] = (
     UPDATE episodes SET title = clean_text(title, 500), author = clean_text(author, 200)
         WHERE title IS NOT clean_text(title, 500) OR author IS NOT clean_text(author, 200);
     """,
+    # Version 6: a player's profile (podsync device add --profile) and a feed's image.
+    """
+    ALTER TABLE devices ADD COLUMN profile TEXT;
+    ALTER TABLE podcasts ADD COLUMN image_url TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

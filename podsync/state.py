@@ -31,11 +31,13 @@ from podsync.model import (
 from podsync.schema import MIGRATIONS, SCHEMA_VERSION
 from podsync.text import MAX_AUTHOR, MAX_MESSAGE, clean_text
 
-_DEVICE_COLUMNS = "id, name, path, folder, last_sync_at, last_result, fs_uuid, fs_label, serial"
+_DEVICE_COLUMNS = (
+    "id, name, path, folder, last_sync_at, last_result, fs_uuid, fs_label, serial, profile"
+)
 
 
 def _device(row: tuple) -> Device:
-    return Device(*row[:6], identity=Identity(*row[6:]))
+    return Device(*row[:6], identity=Identity(*row[6:9]), profile=row[9])
 
 
 _EPISODE_COLUMNS = (
@@ -181,6 +183,18 @@ class State:
                 (time.time(), etag, last_modified, clean_text(title or "") or None, podcast_id),
             )
 
+    def set_image_url(self, podcast_id: int, url: str | None) -> None:
+        """Remember the feed's image (its artwork), as the feed gave it."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE podcasts SET image_url = ? WHERE id = ? AND image_url IS NOT ?",
+                (url, podcast_id, url),
+            )
+
+    def image_urls(self) -> dict[str, str]:
+        """Podcast title → the feed's image URL, for the podcasts that have one."""
+        return dict(self._rows("SELECT title, image_url FROM podcasts WHERE image_url IS NOT NULL"))
+
     def mark_gone(self, podcast_id: int, reason: str) -> None:
         """The feed was removed for good: keep its episodes, stop refreshing it."""
         with self._transaction() as db:
@@ -307,11 +321,14 @@ class State:
 
     # devices
 
-    def add_device(self, device_id: str, name: str, path: str, folder: str) -> Device:
+    def add_device(
+        self, device_id: str, name: str, path: str, folder: str, profile: str | None = None
+    ) -> Device:
         with self._transaction() as db:
             db.execute(
-                "INSERT INTO devices (id, name, path, folder, added_at) VALUES (?, ?, ?, ?, ?)",
-                (device_id, name, path, folder, time.time()),
+                "INSERT INTO devices (id, name, path, folder, added_at, profile)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (device_id, name, path, folder, time.time(), profile),
             )
         device = self.device(name)
         assert device is not None

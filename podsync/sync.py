@@ -16,7 +16,7 @@ from podsync.errors import SkipItem
 from podsync.filters import CopyFilter, DeleteFilter, PlanState
 from podsync.model import MediaItem, Plan
 from podsync.plan import make_plan
-from podsync.steps import FinishStep, HeaderStep, PostStep, PreStep
+from podsync.steps import FinishStep, HeaderStep, PostStep, PreStep, SlowPreStep
 from podsync.stores.base import Header, MediaStore, Transfer
 from podsync.tasks import Task, TaskManager, TaskState
 
@@ -36,6 +36,10 @@ class SyncResult:
     @property
     def copied(self) -> list[Task]:
         return self._of("copy", TaskState.DONE)
+
+    @property
+    def converted(self) -> list[Task]:
+        return self._of("convert", TaskState.DONE)
 
     @property
     def deleted(self) -> list[Task]:
@@ -71,6 +75,8 @@ class SyncManager:
     copy_filters: Sequence[CopyFilter]
     delete_filters: Sequence[DeleteFilter]
     pre_steps: Sequence[PreStep] = ()
+    slow_steps: Sequence[SlowPreStep] = ()
+    """Pre steps on the convert pool (conversion): an item's copy is queued once they end."""
     post_steps: Sequence[PostStep] = ()
     finish_steps: Sequence[FinishStep] = ()
     tasks: TaskManager = field(default_factory=TaskManager)
@@ -89,10 +95,15 @@ class SyncManager:
             for item, _reason in plan.deletes:
                 self.tasks.add_delete(f"delete:{item.key}", item.label, self._deleter(item))
             self.tasks.wait()
+            slow = []
             for item in plan.copies:
-                self.tasks.add_copy(
-                    f"copy:{item.key}", item.label, self._copier(item), item.size or 0
-                )
+                steps = [s for s in self.slow_steps if s.pending(item)]
+                if steps:
+                    slow.append((item, steps))
+                else:
+                    self._queue_copy(item)
+            for item, steps in slow:
+                self.tasks.add_convert(f"convert:{item.key}", item.label, self._slow(item, steps))
             self.tasks.wait()
             for step in self.finish_steps:
                 name = type(step).__name__.lower()
@@ -103,6 +114,18 @@ class SyncManager:
         finally:
             self.target.commit()
         return SyncResult(plan, self.tasks.results[first:])
+
+    def _queue_copy(self, item: MediaItem) -> None:
+        self.tasks.add_copy(f"copy:{item.key}", item.label, self._copier(item), item.size or 0)
+
+    def _slow(self, item: MediaItem, steps: Sequence[SlowPreStep]) -> Callable[[Transfer], int]:
+        def run(transfer: Transfer) -> int:
+            for step in steps:
+                step.work(item, transfer)
+            self._queue_copy(item)
+            return 0
+
+        return run
 
     def _finisher(self, step: FinishStep) -> Callable[[Transfer], int]:
         def run(transfer: Transfer) -> int:

@@ -1,4 +1,4 @@
-"""The TaskManager: a copy queue and a delete queue, each with its own worker pool.
+"""The TaskManager: copy, delete and convert queues, each with its own worker pool.
 
 Every task has a stable id and a result.  A task that raises fails alone, with
 its reason recorded, and its worker takes the next one.  Workers are ordinary
@@ -84,6 +84,7 @@ class _Pool:
             self.queue.put(self._STOP)
         for thread in self.threads:
             thread.join()
+        self.threads.clear()
 
     def _work(self) -> None:
         while (task := self.queue.get()) is not self._STOP:
@@ -111,10 +112,12 @@ class TaskManager:
         listener: Listener | None = None,
         on_bytes: Callable[[int], None] | None = None,
         cancel: threading.Event | None = None,
+        convert_workers: int = 1,
     ) -> None:
         self._pools = {
             "copy": _Pool("copy", copy_workers, self),
             "delete": _Pool("delete", delete_workers, self),
+            "convert": _Pool("convert", convert_workers, self),
         }
         self._cancel = cancel or threading.Event()
         """Set to stop the run; may be shared, so that another thread can stop it."""
@@ -143,6 +146,11 @@ class TaskManager:
 
     def add_delete(self, task_id: str, label: str, run: Callable[[Transfer], int]) -> Task:
         return self._submit(Task(task_id, "delete", label, run))
+
+    def add_convert(self, task_id: str, label: str, run: Callable[[Transfer], int]) -> Task:
+        """Slow work before a copy (conversion), on a pool of its own: a task it queues
+        from ``run`` counts as outstanding before this one ends, so :meth:`wait` waits for it."""
+        return self._submit(Task(task_id, "convert", label, run))
 
     def _submit(self, task: Task) -> Task:
         with self._idle:
@@ -177,6 +185,7 @@ class TaskManager:
         """Finish (or, with ``cancel``, abandon) the queued tasks and join every worker."""
         if cancel:
             self.cancel()
+        self._pools["convert"].close()  # first: a conversion may still queue a copy
         for pool in self._pools.values():
             pool.close()
 

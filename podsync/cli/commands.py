@@ -228,12 +228,15 @@ def cmd_device_remove(args: argparse.Namespace) -> int:
 
 def cmd_device_add(args: argparse.Namespace) -> int:
     from podsync.player.devices import register
+    from podsync.player.profiles import check_profile
 
+    profile = check_profile(args.profile)
     with _open() as app:
         folder = app.config.get("push", "folder") if args.folder is None else args.folder
         mountpoint = given_path(args.mountpoint, "MOUNTPOINT")
-        device = register(app.state, mountpoint, args.name, folder)
-    print(f"Registered {device.name} at {device.path} (episodes go to {device.folder}/).")
+        device = register(app.state, mountpoint, args.name, folder, profile)
+    kind = f", profile {profile}" if profile else ""
+    print(f"Registered {device.name} at {device.path} (episodes go to {device.folder}/{kind}).")
     return EXIT_OK
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from podsync import __version__
 from podsync.cli import commands
 from podsync.errors import EXIT_OK
+from podsync.player.profiles import PROFILES
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -166,6 +167,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument(
         "--folder",
         help="folder on the player for podcasts (default: the push.folder setting, 'Podcasts')",
+    )
+    sub.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        help="defaults for this kind of player (settings in the config file still win): "
+        + "; ".join(f"{name}: {what}" for name, (what, _) in sorted(PROFILES.items())),
     )
     sub = command(
         "list", commands.cmd_device_list, "list registered players; where they are mounted", actions

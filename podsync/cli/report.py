@@ -80,9 +80,13 @@ def print_push(report: PushReport, out: TextIO = sys.stdout) -> None:
         print(f"Plan for {name}:", file=out)
         for line in plan.describe("the cache", report.device.name):
             print(f"  {line}", file=out)
+        for copy in plan.copies:
+            if copy.key in report.conversions:
+                print(f"  convert {copy.label}  ({report.conversions[copy.key]})", file=out)
+        converting = f", converting {len(report.conversions)}" if report.conversions else ""
         print(
-            f"Would copy {len(plan.copies)} ({human_size(plan.copy_bytes)}) and delete "
-            f"{len(plan.deletes)}; {plan.kept} already there.",
+            f"Would copy {len(plan.copies)} ({human_size(plan.copy_bytes)}{converting}) and "
+            f"delete {len(plan.deletes)}; {plan.kept} already there.",
             file=out,
         )
         return
@@ -94,7 +98,8 @@ def print_push(report: PushReport, out: TextIO = sys.stdout) -> None:
     else:
         print(
             f"{name}: copied {len(result.copied)} ({human_size(result.copied_bytes)}), "
-            f"deleted {len(result.deleted)}, failed {len(result.failed)}, "
+            + (f"converted {len(result.converted)}, " if result.converted else "")
+            + f"deleted {len(result.deleted)}, failed {len(result.failed)}, "
             f"skipped {len(result.skipped)}.",
             file=out,
         )
@@ -135,6 +140,9 @@ def push_json(report: PushReport) -> dict[str, Any]:
     def item(i: MediaItem) -> dict[str, Any]:
         return {"podcast": i.podcast, "title": i.title, "size": i.size}
 
+    def copy(i: MediaItem) -> dict[str, Any]:
+        return {**item(i), "ext": i.ext, "convert": report.conversions.get(i.key)}
+
     def tasks(done: list[Task]) -> list[dict[str, Any]]:
         return [{"item": t.label, "error": t.error} for t in done]
 
@@ -147,7 +155,7 @@ def push_json(report: PushReport) -> dict[str, Any]:
         "played_from_scrobbler": report.played,
         "warnings": report.warnings,
         "plan": {
-            "copy": [item(i) for i in plan.copies],
+            "copy": [copy(i) for i in plan.copies],
             "copy_bytes": plan.copy_bytes,
             "delete": [{"path": i.location, "reason": why} for i, why in plan.deletes],
             "unfit": [{**item(i), "reason": why} for i, why in plan.unfit],
@@ -158,6 +166,7 @@ def push_json(report: PushReport) -> dict[str, Any]:
         else {
             "copied": len(result.copied),
             "copied_bytes": result.copied_bytes,
+            "converted": len(result.converted),
             "deleted": len(result.deleted),
             "failed": tasks(result.failed),
             "skipped": tasks(result.skipped),

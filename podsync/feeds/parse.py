@@ -77,6 +77,8 @@ class FeedDocument:
     etag: str | None = None
     last_modified: str | None = None
     entries: list[FeedEntry] = field(default_factory=list)
+    image: str | None = None
+    """The podcast's image (its cover art), an absolute URL."""
 
 
 def fetch_feed(
@@ -110,15 +112,15 @@ def fetch_feed(
                 return FeedDocument(
                     final_url, modified=False, etag=etag, last_modified=last_modified
                 )
-            body = _read_capped(response, limits.max_feed_bytes)
+            body = read_capped(response, limits.max_feed_bytes)
             base_url = response.url
             content_type = response.headers.get("Content-Type", "")
             new_etag = response.headers.get("ETag")
             new_modified = response.headers.get("Last-Modified")
     except requests.RequestException as exc:
         raise FeedError(describe_error(exc, url, limits.timeout)) from None
-    title, entries = parse_feed(body, base_url, content_type)
-    return FeedDocument(final_url, True, title, new_etag, new_modified, entries)
+    title, image, entries = parse_document(body, base_url, content_type)
+    return FeedDocument(final_url, True, title, new_etag, new_modified, entries, image)
 
 
 def _permanent_location(url: str, response: requests.Response) -> str:
@@ -128,7 +130,7 @@ def _permanent_location(url: str, response: requests.Response) -> str:
     return url
 
 
-def _read_capped(response: requests.Response, limit: int) -> bytes:
+def read_capped(response: requests.Response, limit: int) -> bytes:
     chunks, total = [], 0
     for chunk in response.iter_content(64 * 1024):
         total += len(chunk)
@@ -189,6 +191,14 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> tuple[str, list
 
     ``url`` is where the document was read from; relative links resolve against it.
     """
+    title, _image, entries = parse_document(body, url, content_type)
+    return title, entries
+
+
+def parse_document(
+    body: bytes, url: str, content_type: str = ""
+) -> tuple[str, str | None, list[FeedEntry]]:
+    """Parse a feed document into its title, its image's URL (or None) and media entries."""
     import feedparser
 
     _refuse_entities(body)
@@ -213,7 +223,9 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> tuple[str, list
             entries.append(entry)
     if not entries:
         raise FeedError("no audio episodes in this feed")
-    return clean_text(str(parsed.feed.get("title") or "")) or _fallback_title(url), entries
+    image = (parsed.feed.get("image") or {}).get("href") or None
+    image = urljoin(url, str(image).strip()) if image else None
+    return clean_text(str(parsed.feed.get("title") or "")) or _fallback_title(url), image, entries
 
 
 def _entry(raw: Any, feed_url: str, feed_author: str) -> FeedEntry | None:

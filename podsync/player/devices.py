@@ -38,7 +38,9 @@ def read_marker(root: Path) -> str | None:
         return None
 
 
-def register(state: State, path: Path, name: str, folder: str) -> Device:
+def register(
+    state: State, path: Path, name: str, folder: str, profile: str | None = None
+) -> Device:
     """Register the player at ``path`` as ``name``: write its marker, note its udev identity."""
     if not name.strip() or "/" in name or name.startswith("-") or not name.isprintable():
         raise UsageError(f"invalid device name {name!r}")
@@ -65,7 +67,7 @@ def register(state: State, path: Path, name: str, folder: str) -> Device:
         write_atomically(root / MARKER_DIR / MARKER, json.dumps(marker, indent=1).encode())
     except OSError as exc:
         raise DeviceError(f"cannot write to {root}: {exc.strerror}") from None
-    device = state.add_device(device_id, name, str(root), folder)
+    device = state.add_device(device_id, name, str(root), folder, profile)
     mount = mount_of(root)
     if mount is not None and mount.point == root:
         info = drive_info(mount.source)

@@ -8,7 +8,9 @@ that raises fails that one task only.  A post step that can also give a
 :class:`~podsync.stores.base.Header` lets the copy write its change and the
 source's bytes in one pass (on a player, other post steps work on a local
 staging copy, written out in one pass).  A finishing step runs once after all
-tasks, on the target store (playlists).
+tasks, on the target store (playlists).  A slow pre step (conversion) runs
+on a pool of its own before the copy is queued, so copies that need no such
+work never wait behind it.
 """
 
 from __future__ import annotations
@@ -17,12 +19,22 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from podsync.model import MediaItem
-from podsync.stores.base import Header, MediaStore
+from podsync.stores.base import Header, MediaStore, Transfer
 
 
 class PreStep(Protocol):
     def prepare(self, item: MediaItem) -> MediaItem:
         """Return the item to copy (possibly changed), or raise SkipItem."""
+        ...
+
+
+class SlowPreStep(Protocol):
+    def pending(self, item: MediaItem) -> str | None:
+        """What the step will do to ``item`` (for the plan), or None when nothing is left."""
+        ...
+
+    def work(self, item: MediaItem, transfer: Transfer) -> None:
+        """Do it (on the convert pool); ``transfer`` stops it when the run is cancelled."""
         ...
 
 

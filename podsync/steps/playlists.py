@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 
 from podsync.fileio import write_atomically
 from podsync.model import MediaItem
-from podsync.names import safe_name
+from podsync.names import safe_name, transliterate
 from podsync.player.manifest import PLAYLIST_SUFFIX, Manifest
 from podsync.stores.base import MediaStore
 
@@ -28,6 +28,7 @@ class Playlists:
     root: Path
     folder: str
     manifest: Manifest
+    ascii_names: bool = False
     skipped: list[str] = field(default_factory=list)
     """Playlists not written because a file of the user's has that name."""
 
@@ -38,7 +39,8 @@ class Playlists:
         for item in target.list():
             name = names.get(item.podcast)
             if name is None:
-                name = names[item.podcast] = safe_name(item.podcast, fallback="podcast")
+                title = transliterate(item.podcast) if self.ascii_names else item.podcast
+                name = names[item.podcast] = safe_name(title, fallback="podcast")
             lists[name].append(item)
             lists[ALL].append(item)
         wanted = {self._path(name): items for name, items in lists.items()}

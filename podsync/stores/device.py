@@ -36,8 +36,10 @@ class DeviceStore(MediaStore):
         name: str = "player",
         template: str = DEFAULT_TEMPLATE,
         max_length: int = MAX_NAME,
+        ascii_names: bool = False,
     ) -> None:
         self.root = root
+        self.ascii_names = ascii_names
         self.folder = folder.strip("/")
         self.manifest = manifest
         self.name = name
@@ -108,7 +110,7 @@ class DeviceStore(MediaStore):
         transfer: Transfer,
         post: PostProcess | None = None,
     ) -> MediaItem:
-        *dirs, name = episode_path(item, self.template, self.max_length)
+        *dirs, name = episode_path(item, self.template, self.max_length, self.ascii_names)
         folder = _join(self.folder, *dirs)
         (self.root / folder).mkdir(parents=True, exist_ok=True)
         with self._lock:

@@ -74,6 +74,8 @@ class FeedStore(MediaStore):
         if doc.url != podcast.url:
             self.state.move_podcast(podcast.id, doc.url)
         new = self.state.upsert_entries(podcast, doc.entries) if doc.modified else 0
+        if doc.modified:
+            self.state.set_image_url(podcast.id, doc.image)
         self.state.record_refresh(
             podcast.id, title=doc.title, etag=doc.etag, last_modified=doc.last_modified
         )

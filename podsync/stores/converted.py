@@ -1,0 +1,75 @@
+"""The cache as one player wants it: episodes it cannot play, or wants changed, converted.
+
+Listing this store gives every cached episode in the form the player will get
+it: converted ones with their new extension and their size (the real one once
+converted, else estimated from the bitrate and the duration), so the planner
+fits the right sizes without knowing about conversion.  Conversions live in
+``<root>/<settings hash>/<key>.<ext>``, shared by every player with the same
+settings, and are made by :class:`podsync.steps.convert.Convert` before a copy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from podsync.fileio import copy_file
+from podsync.model import MediaItem
+from podsync.steps.convert import Job, PlayerFormats, duration
+from podsync.stores.base import MediaStore, Transfer
+from podsync.stores.cache import CacheStore
+
+
+class ConvertingStore(MediaStore):
+    """``cache`` seen through a player's :class:`PlayerFormats` (read-only)."""
+
+    name = "cache"
+
+    def __init__(
+        self, cache: CacheStore, formats: PlayerFormats, root: Path, can_convert: bool
+    ) -> None:
+        self.cache = cache
+        self.formats = formats
+        self.root = root
+        self.can_convert = can_convert
+        """False without ffmpeg: episodes the player cannot play are then left out."""
+        self.jobs: dict[str, Job] = {}
+        """Episode key → its conversion, for the episodes that need one (converted or not)."""
+        self.unplayable: list[MediaItem] = []
+        """Episodes left out: the player cannot play them and there is no ffmpeg."""
+
+    def list(self) -> list[MediaItem]:
+        self.jobs.clear()
+        self.unplayable.clear()
+        items = []
+        for item in self.cache.list():
+            conversion = self.formats.conversion(item)
+            if conversion is None:
+                items.append(item)
+                continue
+            if not self.can_convert:
+                if not self.formats.plays(item.ext):
+                    self.unplayable.append(item)
+                else:
+                    items.append(item)  # copied unchanged: speed or loudness need ffmpeg
+                continue
+            source = self.cache.path(item)
+            dest = self.root / conversion.digest / f"{item.key}.{conversion.ext}"
+            self.jobs[item.key] = Job(source, conversion, dest, item.ext)
+            try:
+                size = dest.stat().st_size
+            except FileNotFoundError:
+                size = conversion.estimate(duration(source), item.size or 0)
+            items.append(replace(item, ext=conversion.ext, size=size))
+        return items
+
+    def local_path(self, item: MediaItem) -> Path:
+        job = self.jobs.get(item.key)
+        return job.dest if job is not None else self.cache.path(item)
+
+    def export(self, item: MediaItem, dest: Path, transfer: Transfer) -> None:
+        job = self.jobs.get(item.key)
+        if job is None:
+            self.cache.export(item, dest, transfer)
+        else:
+            copy_file(job.dest, dest, transfer.advance)

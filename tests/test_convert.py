@@ -1,0 +1,237 @@
+"""Player profiles and conversion, end to end: real tones made by ffmpeg, real FAT players."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import mutagen
+import pytest
+
+from conftest import DAY, Podcast, media_files
+from podsync.cli.demo_server import SampleEpisode
+from podsync.steps.ffmpeg import LOUDNESS_TARGET
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("ffmpeg") is None, reason="needs ffmpeg (scripts/setup --test installs it)"
+)
+
+FFMPEG = ("ffmpeg", "-loglevel", "error", "-y")
+
+
+def tone(folder: Path, ext: str, seconds: float) -> bytes:
+    """A 440 Hz tone (not silence: its loudness can be measured) as an ``ext`` file."""
+    out = folder / f"tone-{seconds:g}.{ext}"
+    if not out.exists():
+        subprocess.run(
+            [*FFMPEG, "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds:g}", str(out)],
+            check=True,
+        )
+    return out.read_bytes()
+
+
+def add(podcast: Podcast, title: str, ext: str, body: bytes, age_days: float) -> None:
+    number = len(podcast.episodes) + 1
+    path = f"{podcast.slug}/{number}.{ext}"
+    podcast.server.add(path, body)
+    published = time.time() - age_days * DAY
+    podcast.episodes.append(
+        SampleEpisode(f"{podcast.slug}-{number}", title, published, path, len(body))
+    )
+    podcast.publish()
+
+
+def with_image(podcast: Podcast, folder: Path) -> None:
+    """Give the feed an ``itunes:image``: a 600×400 PNG, bigger than a small screen."""
+    image = folder / "cover.png"
+    subprocess.run(
+        [*FFMPEG, "-f", "lavfi", "-i", "color=c=red:s=600x400", "-frames:v", "1", str(image)],
+        check=True,
+    )
+    url = podcast.server.add(f"{podcast.slug}/cover.png", image.read_bytes(), "image/png")
+    feed = podcast.server.resources[f"/{podcast.slug}/feed.xml"]
+    feed.body = feed.body.replace(b"<channel>", f'<channel><itunes:image href="{url}"/>'.encode())
+
+
+def config(home: Path, text: str) -> None:
+    (home / "config").mkdir(parents=True, exist_ok=True)
+    (home / "config" / "config.toml").write_text(text)
+
+
+def converted(home: Path) -> dict[str, int]:
+    """The files in the cache's conversions: name → mtime."""
+    root = home / "cache" / "converted"
+    return {str(p.relative_to(root)): p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()}
+
+
+def loudness(path: Path) -> float:
+    """Integrated loudness in LUFS, measured with ffmpeg's ebur128 filter."""
+    result = subprocess.run(
+        ["ffmpeg", "-nostats", "-i", str(path), "-af", "ebur128", "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    summary = result.stderr[result.stderr.rfind("Summary:") :]
+    return float(re.search(r"I:\s+(-?[0-9.]+) LUFS", summary).group(1))
+
+
+def test_profiles_convert_for_an_mp3_player_and_not_for_rockbox(
+    podsync, make_podcast, fat_player, tmp_path: Path, home: Path
+) -> None:
+    podcast = make_podcast("talk", "Talk Show", 0)
+    add(podcast, "In Opus", "opus", tone(tmp_path, "opus", 3), 1)
+    add(podcast, "In M4A", "m4a", tone(tmp_path, "m4a", 3), 2)
+    with_image(podcast, tmp_path)
+    clip, rock = fat_player(name="clip"), fat_player(name="rock")
+    podsync("device", "add", str(clip), "--name", "clip", "--profile", "mp3-player")
+    podsync("device", "add", str(rock), "--name", "rock", "--profile", "rockbox")
+    podsync("subscribe", podcast.url)
+    podsync("fetch")
+
+    plan = podsync("push", "clip", "--dry-run").stdout
+    assert "convert Talk Show — In Opus  (opus → mp3 128k)" in plan
+    assert "convert Talk Show — In M4A  (m4a → mp3 128k)" in plan
+    assert "converting 2" in plan
+    assert not converted(home)  # a dry run converts nothing
+
+    out = podsync("push", "clip").stdout
+    assert "copied 2" in out and "converted 2" in out, out
+    files = media_files(clip)
+    assert sorted(Path(f).suffix for f in files) == [".mp3", ".mp3"]
+    for name in files:
+        audio = mutagen.File(clip / name, easy=True)
+        assert type(audio).__name__ == "EasyMP3"
+        assert audio["album"] == ["Talk Show"]
+        assert abs(audio.info.length - 3) < 0.2
+    manifest = json.loads((clip / ".podsync" / "manifest.json").read_text())
+    assert {e["ext"] for e in manifest["files"].values()} == {"mp3"}
+    made = converted(home)
+    assert len(made) == 2
+
+    out = podsync("push", "rock").stdout
+    assert "copied 2" in out and "converted" not in out
+    assert sorted(Path(f).suffix for f in media_files(rock)) == [".m4a", ".opus"]
+    folder = rock / "Podcasts" / "Talk Show"
+    cover = folder / "cover.jpg"
+    assert cover.read_bytes()[:3] == b"\xff\xd8\xff"
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "stream=width,height", "-of", "csv=p=0", cover],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert probe.stdout.strip() == "300,200"  # sized for a small screen, aspect kept
+    opus = mutagen.File(next(folder.glob("*.opus")))
+    assert opus["metadata_block_picture"]
+    m4a = mutagen.File(next(folder.glob("*.m4a")))
+    assert bytes(m4a.tags["covr"][0]) == cover.read_bytes()
+
+    again = podsync("push", "clip").stdout
+    assert "up to date" in again
+    other = tmp_path / "other-mp3-player"
+    other.mkdir()
+    podsync("device", "add", str(other), "--name", "other", "--profile", "mp3-player")
+    out = podsync("push", "other").stdout
+    assert "copied 2" in out and "converted" not in out  # the cache's conversions, reused
+    assert converted(home) == made
+
+
+def test_speed_and_loudness(podsync, make_podcast, fat_player, tmp_path: Path, home: Path) -> None:
+    podcast = make_podcast("fast", "Fast", 0)
+    add(podcast, "Quiet tone", "mp3", tone(tmp_path, "mp3", 6), 1)
+    player = fat_player()
+    config(home, '[player]\nspeed = 1.5\nnormalize = true\nbitrate = "64k"\n')
+    podsync("device", "add", str(player), "--name", "fat")
+    podsync("subscribe", podcast.url)
+    podsync("fetch")
+    [cached] = (home / "cache" / "episodes").rglob("*.mp3")
+    assert abs(loudness(cached) - LOUDNESS_TARGET) > 3  # so the test shows a change
+
+    plan = podsync("push", "--dry-run").stdout
+    assert "(mp3 → mp3 64k, 1.5× speed, loudness -16 LUFS)" in plan
+    podsync("push")
+    [copy] = media_files(player)
+    length = mutagen.File(player / copy).info.length
+    assert abs(length - 4) < 0.25, length  # 6 s at 1.5×
+    assert abs(loudness(player / copy) - LOUDNESS_TARGET) < 1
+
+
+def test_a_push_killed_mid_conversion_leaves_no_partial_file(
+    podsync, make_podcast, fat_player, tmp_path: Path, home: Path
+) -> None:
+    podcast = make_podcast("long", "Long", 0)
+    add(podcast, "Long tone", "opus", tone(tmp_path, "opus", 30), 1)
+    player = fat_player()
+    config(home, "[player]\nnormalize = true\n")
+    podsync("device", "add", str(player), "--name", "fat", "--profile", "mp3-player")
+    podsync("subscribe", podcast.url)
+    podsync("fetch")
+
+    push = podsync.popen("push")
+    ffmpeg = None
+    while ffmpeg is None and push.poll() is None:
+        ffmpeg = next(iter(children(push.pid, "ffmpeg")), None)
+    assert ffmpeg is not None, "the push ended before it converted"
+    os.kill(push.pid, signal.SIGKILL)
+    push.wait()
+    wait_gone(ffmpeg)  # the orphan stops at its next progress report
+
+    assert not converted(home)
+    assert not media_files(player)
+    assert not [p for p in player.rglob("*") if p.name.endswith(".part")]
+
+    out = podsync("push").stdout
+    assert "copied 1" in out and "converted 1" in out
+    assert len(converted(home)) == 1
+    assert [Path(f).suffix for f in media_files(player)] == [".mp3"]
+
+
+def test_without_ffmpeg_an_unplayable_episode_is_skipped_with_one_line(
+    podsync, make_podcast, player: Path, tmp_path: Path
+) -> None:
+    podcast = make_podcast("mix", "Mix Café", 1)
+    add(podcast, "In Opus", "opus", tone(tmp_path, "opus", 1), 0.5)
+    podsync("device", "add", str(player), "--name", "clip", "--profile", "mp3-player")
+    podsync("subscribe", podcast.url)
+    podsync("fetch")
+    empty = tmp_path / "no-tools"
+    empty.mkdir()
+
+    result = podsync("push", env={**os.environ, "PATH": str(empty)})
+    lines = [line for line in result.stderr.splitlines() if "ffmpeg" in line]
+    assert lines == [
+        f"warning: clip ({player}): ffmpeg is not installed: 1 episode(s) in formats this "
+        "player cannot play (opus) are not copied"
+    ]
+    [copied] = media_files(player)
+    assert copied.startswith("Podcasts/Mix Cafe/") and copied.endswith(".mp3")  # ascii_names
+    assert mutagen.File(player / copied, easy=True)["album"] == ["Mix Café"]  # tags keep it
+    assert "Traceback" not in result.stderr
+
+
+def children(pid: int, name: str) -> list[int]:
+    """The ids of ``pid``'s child processes called ``name``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                status = (entry / "status").read_text()
+            except OSError:
+                continue
+            if f"\nPPid:\t{pid}\n" in status and status.startswith(f"Name:\t{name}\n"):
+                found.append(int(entry.name))
+    return found
+
+
+def wait_gone(pid: int) -> None:
+    deadline = time.monotonic() + 60
+    while Path(f"/proc/{pid}").exists():
+        assert time.monotonic() < deadline, "ffmpeg outlived the push"
+        time.sleep(0.05)
