@@ -12,7 +12,9 @@ import pytest
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 
-@pytest.mark.parametrize("script", ["push.py", "noop.py", "gpodder.py", "startup.py", "fetch.py"])
+@pytest.mark.parametrize(
+    "script", ["push.py", "noop.py", "gpodder.py", "startup.py", "fetch.py", "convert.py"]
+)
 def test_benchmark_smoke_run(script: str) -> None:
     if script in ("fetch.py", "gpodder.py") and shutil.which("gpo") is None:
         pytest.skip("needs gpo (scripts/setup --test installs gpodder)")

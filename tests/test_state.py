@@ -137,3 +137,27 @@ def test_version_4_database_gets_its_titles_cleaned(tmp_path: Path) -> None:
         episode = state.episodes()[0]
         assert episode.title.startswith("Line one line two xxx") and len(episode.title) == 500
         assert episode.author == "AB"
+
+
+def test_version_5_database_gains_profiles_and_feed_images(tmp_path: Path) -> None:
+    from podsync.state import MIGRATIONS
+    from podsync.text import clean_text
+
+    path = tmp_path / "s.db"
+    db = sqlite3.connect(path)
+    db.create_function("clean_text", 2, clean_text, deterministic=True)
+    db.executescript("; ".join(MIGRATIONS[:5]) + "; PRAGMA user_version = 5;")
+    db.execute(
+        "INSERT INTO devices (id, name, path, folder, added_at) VALUES ('d', 'old', '/', '', 0)"
+    )
+    db.execute("INSERT INTO podcasts (url, title, added_at) VALUES ('http://h/f', 'Pod', 0)")
+    db.commit()
+    db.close()
+    with State(path) as state:
+        [old] = state.devices()
+        assert old.name == "old" and old.profile is None  # an old player has no profile
+        new = state.add_device("e", "clip", "/m", "Podcasts", "mp3-player")
+        assert new.profile == "mp3-player"
+        assert state.image_urls() == {}
+        state.set_image_url(state.podcasts()[0].id, "http://h/cover.jpg")
+        assert state.image_urls() == {"Pod": "http://h/cover.jpg"}
