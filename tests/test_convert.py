@@ -100,6 +100,15 @@ def test_profiles_convert_for_an_mp3_player_and_not_for_rockbox(
     assert "convert Talk Show — In M4A  (m4a → mp3 128k)" in plan
     assert "converting 2" in plan
     assert not converted(home)  # a dry run converts nothing
+    planned = json.loads(podsync("push", "clip", "--dry-run", "--json").stdout)["pushes"][0]
+    # Planned at the converted size, estimated from the bitrate and the duration (3 s):
+    # what the player will get, not the cache's file.
+    estimate = 128000 // 8 * 3 * 102 // 100 + 4096
+    assert [(c["ext"], c["convert"]) for c in planned["plan"]["copy"]] == [
+        ("mp3", "opus → mp3 128k"),
+        ("mp3", "m4a → mp3 128k"),
+    ]
+    assert all(abs(c["size"] - estimate) < estimate // 50 for c in planned["plan"]["copy"])
 
     out = podsync("push", "clip").stdout
     assert "copied 2" in out and "converted 2" in out, out

@@ -12,7 +12,10 @@ from podsync.errors import ConfigError
 from podsync.feeds.parse import parse_document
 from podsync.model import MediaItem
 from podsync.names import episode_path, transliterate
+from podsync.player.manifest import Manifest
+from podsync.steps.artwork import Covers
 from podsync.steps.convert import Conversion, PlayerFormats
+from podsync.stores.base import MediaStore, Transfer
 from podsync.tasks import TaskManager, TaskState
 
 
@@ -142,3 +145,38 @@ def test_a_failed_conversion_fails_its_own_task_only() -> None:
         "convert:b": (TaskState.DONE, None),
         "copy:b": (TaskState.DONE, None),
     }
+
+
+class Listing(MediaStore):
+    """A target that lists the given items (what the player holds after a push)."""
+
+    def __init__(self, items: list[MediaItem]) -> None:
+        self.items = items
+
+    def list(self) -> list[MediaItem]:
+        return list(self.items)
+
+    def export(self, item: MediaItem, dest: Path, transfer: Transfer) -> None:
+        raise NotImplementedError
+
+
+def test_covers_are_written_beside_episodes_and_only_podsyncs_removed(tmp_path: Path) -> None:
+    player, art = tmp_path / "player", tmp_path / "art.jpg"
+    art.write_bytes(b"\xff\xd8\xff cover")
+    for show in ("A", "B"):
+        (player / "Podcasts" / show).mkdir(parents=True)
+    (player / "Podcasts" / "B" / "cover.jpg").write_bytes(b"the user's own")
+    manifest = Manifest(player)
+    covers = Covers(player, "Podcasts", manifest, {"A": art, "B": art})
+    held = [
+        MediaItem("a", "A", "t", 1.0, "Podcasts/A/x.mp3"),
+        MediaItem("b", "B", "t", 1.0, "Podcasts/B/y.mp3"),
+    ]
+    covers.finish(Listing(held))
+    assert (player / "Podcasts" / "A" / "cover.jpg").read_bytes() == art.read_bytes()
+    assert (player / "Podcasts" / "B" / "cover.jpg").read_bytes() == b"the user's own"
+    assert covers.skipped == ["Podcasts/B/cover.jpg"]
+
+    covers.finish(Listing(held[1:]))  # A's last episode was deleted
+    assert not (player / "Podcasts" / "A").exists()
+    assert (player / "Podcasts" / "B" / "cover.jpg").read_bytes() == b"the user's own"
