@@ -79,7 +79,7 @@ def main() -> None:
     n = args.episodes
     print(
         f"\nconversion: {n} Opus episodes of {args.seconds} s to MP3 128k, "
-        f"median of {args.repeat}; {version('ffmpeg', '-version')}"
+        f"median of {args.repeat}; {version('ffmpeg', '-version').split(' Copyright')[0]}"
     )
     print(f"{'workers':<8} {'podsync':>9} {'files/s':>8} {'ffmpeg':>9} {'files/s':>8} {'ratio':>6}")
     for workers, ours, theirs in rows:
