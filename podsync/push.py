@@ -6,6 +6,7 @@ the played signals, the filters, the steps and the room it has.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -46,7 +47,7 @@ from podsync.steps.limits import FAT_TYPES, FileSizeLimit
 from podsync.steps.playlists import Playlists
 from podsync.steps.tags import Tagger
 from podsync.stores.cache import CacheStore
-from podsync.stores.converted import ConvertingStore
+from podsync.stores.converted import ConvertingStore, unwanted_conversions
 from podsync.stores.device import DeviceStore
 from podsync.sync import SyncManager, SyncResult
 from podsync.tasks import TaskManager
@@ -230,11 +231,25 @@ def _sync(
         warnings += [f"{p} not written: a file of yours has that name" for p in covers.skipped]
     if target.warning:
         warnings.append(target.warning)
+    _remove_unwanted_conversions(app)
     outcome = "ok" if not (result.failed or result.cancelled) else (f"{len(result.failed)} failed")
     app.state.record_sync(
         device.id, str(path), outcome, [(p, e.key, e.size) for p, e in manifest.files.items()]
     )
     return PushReport(device, path, plan, result, warnings, report_played, conversions)
+
+
+def _remove_unwanted_conversions(app: App) -> None:
+    """Delete the cache's conversions that no registered player's settings want any more."""
+    players = [
+        PlayerFormats.from_config(app.config.for_device(d.name, d.profile))
+        for d in app.state.devices()
+    ]
+    root = app.home.converted_dir
+    for path in unwanted_conversions(root, app.state.cached_items(), players):
+        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            path.parent.rmdir()  # once the folder is empty
 
 
 def _no_ffmpeg(source: ConvertingStore) -> str:

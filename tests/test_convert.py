@@ -151,6 +151,13 @@ def test_profiles_convert_for_an_mp3_player_and_not_for_rockbox(
     assert "copied 2" in out and "converted" not in out  # the cache's conversions, reused
     assert converted(home) == made
 
+    config(home, '[devices.clip.player]\nbitrate = "64k"\n')
+    podsync("push", "clip")  # (what is on the player stays as it is)
+    assert converted(home) == made  # "other" still wants them
+    podsync("device", "remove", "other")
+    podsync("push", "clip")
+    assert converted(home) == {}  # no player wants them any more
+
 
 def test_speed_and_loudness(podsync, make_podcast, fat_player, tmp_path: Path, home: Path) -> None:
     podcast = make_podcast("fast", "Fast", 0)

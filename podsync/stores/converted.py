@@ -10,6 +10,7 @@ settings, and are made by :class:`podsync.steps.convert.Convert` before a copy.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -73,3 +74,32 @@ class ConvertingStore(MediaStore):
             self.cache.export(item, dest, transfer)
         else:
             copy_file(job.dest, dest, transfer.advance)
+
+
+def unwanted_conversions(
+    root: Path, cached: Iterable[MediaItem], players: Iterable[PlayerFormats]
+) -> list[Path]:
+    """The files under ``root`` that no registered player's settings would make of a cached
+    episode (a player's settings changed, it was removed, the episode left the cache).
+
+    Hidden files (a conversion in progress where unnamed files are not available) are
+    never listed.
+    """
+    items = list(cached)
+    wanted = set()
+    for formats in players:
+        for item in items:
+            conversion = formats.conversion(item)
+            if conversion is not None:
+                wanted.add(root / conversion.digest / f"{item.key}.{conversion.ext}")
+    try:
+        folders = list(root.iterdir())
+    except FileNotFoundError:
+        return []
+    return sorted(
+        path
+        for folder in folders
+        if folder.is_dir()
+        for path in folder.iterdir()
+        if not path.name.startswith(".") and path not in wanted
+    )
