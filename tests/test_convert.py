@@ -179,8 +179,9 @@ def test_speed_and_loudness(podsync, make_podcast, fat_player, tmp_path: Path, h
     assert abs(loudness(player / copy) - LOUDNESS_TARGET) < 1
 
 
-def test_a_push_killed_mid_conversion_leaves_no_partial_file(
-    podsync, make_podcast, fat_player, tmp_path: Path, home: Path
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["kill-9", "ctrl-c"])
+def test_a_push_stopped_mid_conversion_leaves_no_partial_file(
+    podsync, make_podcast, fat_player, tmp_path: Path, home: Path, how: signal.Signals
 ) -> None:
     podcast = make_podcast("long", "Long", 0)
     add(podcast, "Long tone", "opus", tone(tmp_path, "opus", 30), 1)
@@ -195,9 +196,13 @@ def test_a_push_killed_mid_conversion_leaves_no_partial_file(
     while ffmpeg is None and push.poll() is None:
         ffmpeg = next(iter(children(push.pid, "ffmpeg")), None)
     assert ffmpeg is not None, "the push ended before it converted"
-    os.kill(push.pid, signal.SIGKILL)
-    push.wait()
-    wait_gone(ffmpeg)  # the orphan stops at its next progress report
+    os.kill(push.pid, how)
+    _out, err = push.communicate(timeout=60)
+    if how == signal.SIGINT:  # cancelled: podsync stops its ffmpeg before it exits
+        assert push.returncode == 130 and "interrupted" in err and "Traceback" not in err
+        assert not Path(f"/proc/{ffmpeg}").exists()
+    else:
+        wait_gone(ffmpeg)  # the orphan stops at its next progress report
 
     assert not converted(home)
     assert not media_files(player)
