@@ -103,6 +103,7 @@ class DeviceRow:
             "name": d.name,
             "id": d.id,
             "folder": d.folder,
+            "profile": d.profile,
             "connected": self.path is not None,
             "path": str(self.path) if self.path else None,
             "last_path": d.path,
