@@ -120,6 +120,8 @@ class SyncManager:
 
     def _slow(self, item: MediaItem, steps: Sequence[SlowPreStep]) -> Callable[[Transfer], int]:
         def run(transfer: Transfer) -> int:
+            if self.full:
+                raise SkipItem(NO_ROOM)
             for step in steps:
                 step.work(item, transfer)
             self._queue_copy(item)
