@@ -102,7 +102,7 @@ SETTINGS: dict[str, dict[str, Setting]] = {
             int, 2, "files deleted from a player in parallel", minimum=1, maximum=16
         ),
         "convert_workers": Setting(
-            int, 0, "episodes converted in parallel (0: one per CPU core)", minimum=0, maximum=64
+            int, 0, "episodes converted in parallel; 0: one per CPU core", minimum=0, maximum=64
         ),
         "folder": Setting(
             str, "Podcasts", "folder on new players that holds the episodes", check=_folder
