@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import os
 import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from podsync.errors import UsageError
 
@@ -34,7 +36,8 @@ def copy_file(
     """
     infd = os.open(src, os.O_RDONLY)
     try:
-        outfd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        # Never through a link: a temporary name is podsync's, a link there is planted.
+        outfd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
         try:
             _write_all(outfd, prefix)
             if prefix:
@@ -168,3 +171,58 @@ def write_user_file(path: Path, data: bytes) -> None:
             os.unlink(tmp)
         raise
     fsync_dir(path.parent)
+
+
+_RENAME_NOREPLACE = 1
+_AT_FDCWD = -100
+
+
+def rename_noreplace(src: Path, dest: Path) -> None:
+    """Rename ``src`` to ``dest`` unless something is there: FileExistsError then, never a
+    replace.
+
+    ``renameat2(RENAME_NOREPLACE)`` where the file system has it (the kernel
+    decides atomically); else a hard link and an unlink of ``src`` (also
+    atomic); else (FAT through FUSE has neither) a fresh look at ``dest`` just
+    before a plain rename.
+    """
+    try:
+        _renameat2(src, dest)
+        return
+    except OSError as exc:
+        if exc.errno not in _NO_RENAME2:
+            raise
+    try:
+        os.link(src, dest, follow_symlinks=False)
+    except OSError as exc:
+        if exc.errno == errno.EEXIST or exc.errno not in _NO_LINK:
+            raise
+    else:
+        os.unlink(src)
+        return
+    if os.path.lexists(dest):
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(dest))
+    os.rename(src, dest)
+
+
+_NO_RENAME2 = {errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP}
+_NO_LINK = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EMLINK, errno.EXDEV}
+
+
+def _renameat2(src: Path, dest: Path) -> None:
+    """``renameat2(src, dest, RENAME_NOREPLACE)``; ENOSYS where the C library lacks it."""
+    import ctypes
+
+    call = getattr(_libc(), "renameat2", None)
+    if call is None:
+        raise OSError(errno.ENOSYS, "renameat2 is not available")
+    if call(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dest), _RENAME_NOREPLACE):
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code), str(src), None, str(dest))
+
+
+@functools.cache
+def _libc() -> Any:
+    import ctypes
+
+    return ctypes.CDLL(None, use_errno=True)

@@ -12,14 +12,18 @@ so does one with a path that leaves the player or a value of the wrong type.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
+import stat
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from podsync.fileio import write_atomically
+from podsync.player.guard import Player, UnsafePath, load_json
+from podsync.player.ownership import intent_counts
 
 MARKER_DIR = ".podsync"
 MANIFEST = "manifest.json"
@@ -27,6 +31,9 @@ JOURNAL = "journal"
 PLAYLIST_SUFFIX = ".m3u8"
 """podsync's playlists on a player end with this (they are in the manifest's ``others``)."""
 FORMAT = 1
+MAX_MANIFEST = 64 * 1024 * 1024
+MAX_JOURNAL_ENTRY = 64 * 1024
+_JOURNAL_NAME = re.compile(r"[0-9]{6}\.json")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,13 +46,16 @@ class Entry:
     title: str
     published: float
     ext: str
+    mtime: float | None = None
+    """The file's modification time as podsync left it (None in older manifests)."""
 
 
 class Manifest:
     """The files podsync owns on one player, keyed by path relative to its root."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, player: Player | None = None) -> None:
         self.root = root
+        self.player = player or Player(root)
         self.dir = root / MARKER_DIR
         self.files: dict[str, Entry] = {}
         self.done: set[str] = set()
@@ -60,21 +70,31 @@ class Manifest:
         """Whether ``manifest.json`` lags behind (it is missing, or a journal was written)."""
 
     @classmethod
-    def load(cls, root: Path) -> Manifest:
-        manifest = cls(root)
+    def load(cls, root: Path, player: Player | None = None) -> Manifest:
+        """The manifest on the player at ``root``.
+
+        Raises :class:`UnsafePath` when ``.podsync`` or its journal is a link
+        or not a folder: podsync neither reads nor writes through it.
+        """
+        manifest = cls(root, player)
+        for folder in (MARKER_DIR, f"{MARKER_DIR}/{JOURNAL}"):
+            with contextlib.suppress(FileNotFoundError):
+                manifest.player.folder(folder)
         manifest._read()
         return manifest
 
     def _read(self) -> None:
         try:
-            data = json.loads((self.dir / MANIFEST).read_text(encoding="utf-8"))
-            self.files = {_path(p): _entry(e) for p, e in _of(data["files"], dict).items()}
-            self.done = {_of(key, str) for key in _of(data.get("done", []), list)}
-            self.others = {_path(p) for p in _of(data.get("others", []), list)}
-            self._changed = False
-        except FileNotFoundError:
-            self.absent = True
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raw = self.player.read(f"{MARKER_DIR}/{MANIFEST}", MAX_MANIFEST)
+            if raw is None:
+                self.absent = True
+            else:
+                data = load_json(raw)
+                self.files = {_path(p): _entry(e) for p, e in _of(data["files"], dict).items()}
+                self.done = {_of(key, str) for key in _of(data.get("done", []), list)}
+                self.others = {_path(p) for p in _of(data.get("others", []), list)}
+                self._changed = False
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, UnsafePath) as exc:
             self.files, self.done, self.others = {}, set(), set()
             self.problem = f"the manifest on the player is unreadable ({exc}); podsync owns nothing"
         self._replay()
@@ -84,21 +104,28 @@ class Manifest:
             self._changed = True
             self._sequence = max(self._sequence, _number(name))
             try:
-                op = _of(json.loads((self.dir / JOURNAL / name).read_bytes()), dict)
+                raw = self.player.read(f"{MARKER_DIR}/{JOURNAL}/{name}", MAX_JOURNAL_ENTRY)
+                op = _of(load_json(raw or b""), dict)
                 if op["op"] == "done":
                     self.done.add(_of(op["path"], str))
                     continue
                 path = _path(op["path"])
                 if op["op"] == "add":
-                    if (self.root / path).is_file():  # the rename happened
-                        self.files[path] = _entry(op["entry"])
+                    entry = _entry(op["entry"])
+                    if self._holds(path, entry):  # the rename happened
+                        self.files[path] = entry
                 elif op["op"] == "own":
                     self.others.add(path)
                 else:
                     self.files.pop(path, None)
                     self.others.discard(path)
-            except (OSError, ValueError, KeyError, TypeError):
+            except (OSError, ValueError, KeyError, TypeError, UnsafePath):
                 continue  # an entry torn by the unplug, or not one podsync wrote
+
+    def _holds(self, path: str, entry: Entry) -> bool:
+        """Whether the file at ``path`` is the one an ``add`` intent was renaming there."""
+        info = os.lstat(self.player.path(path))
+        return stat.S_ISREG(info.st_mode) and intent_counts(info, entry)
 
     def owns(self, path: str) -> bool:
         return path in self.files or path in self.others
@@ -133,16 +160,9 @@ class Manifest:
         with self._lock:
             self._sequence += 1
             self._changed = True
-            folder = self.dir / JOURNAL
-            folder.mkdir(parents=True, exist_ok=True)
-            fd = os.open(
-                folder / f"{self._sequence:06d}.json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644
-            )
-            try:
-                os.write(fd, data)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            name = f"{MARKER_DIR}/{JOURNAL}/{self._sequence:06d}.json"
+            self.player.remove(name)  # only a regular file: anything else stops the write
+            self.player.write_new(name, data)
 
     def save(self) -> None:
         """Fold the journal into ``manifest.json`` atomically (if anything changed)."""
@@ -155,18 +175,19 @@ class Manifest:
                 "done": sorted(self.done),
                 "others": sorted(self.others),
             }
-            self.dir.mkdir(exist_ok=True)
-            write_atomically(
-                self.dir / MANIFEST, json.dumps(data, ensure_ascii=False, indent=1).encode()
+            self.player.write_atomically(
+                f"{MARKER_DIR}/{MANIFEST}", json.dumps(data, ensure_ascii=False, indent=1).encode()
             )
             for name in self._journal_names():
-                (self.dir / JOURNAL / name).unlink(missing_ok=True)
+                self.player.remove(f"{MARKER_DIR}/{JOURNAL}/{name}")
             self._changed = False
 
     def _journal_names(self) -> list[str]:
+        """The journal's entries: only names podsync gives them, in a real folder."""
         try:
-            return sorted(os.listdir(self.dir / JOURNAL))
-        except OSError:
+            folder = self.player.folder(f"{MARKER_DIR}/{JOURNAL}")
+            return sorted(n for n in os.listdir(folder) if _JOURNAL_NAME.fullmatch(n))
+        except (OSError, UnsafePath):
             return []
 
 
@@ -189,9 +210,13 @@ def _of(value: object, kind: type | tuple[type, ...]) -> Any:
 
 def _entry(data: object) -> Entry:
     fields = _of(data, dict)
-    if set(fields) != set(_ENTRY_TYPES):
+    if set(fields) - {"mtime"} != set(_ENTRY_TYPES):
         raise TypeError(f"unexpected entry {data!r}")
-    return Entry(**{name: _of(fields[name], kind) for name, kind in _ENTRY_TYPES.items()})
+    mtime = fields.get("mtime")
+    return Entry(
+        **{name: _of(fields[name], kind) for name, kind in _ENTRY_TYPES.items()},
+        mtime=None if mtime is None else _of(mtime, (int, float)),
+    )
 
 
 def _path(path: object) -> str:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import posixpath
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from podsync.fileio import write_atomically
 from podsync.model import MediaItem
 from podsync.names import safe_name, transliterate
+from podsync.player.guard import Player, UnsafePath
 from podsync.player.manifest import PLAYLIST_SUFFIX, Manifest
 from podsync.stores.base import MediaStore
 
@@ -34,32 +36,38 @@ class Playlists:
 
     def finish(self, target: MediaStore) -> None:
         self.skipped.clear()
+        player = self.manifest.player
         lists: dict[str, list[MediaItem]] = defaultdict(list)
         names: dict[str, str] = {}
+        spelled: dict[str, str] = {}  # FAT: "Tech Talk" and "TECH TALK" share one playlist
         for item in target.list():
             name = names.get(item.podcast)
             if name is None:
                 title = transliterate(item.podcast) if self.ascii_names else item.podcast
-                name = names[item.podcast] = safe_name(title, fallback="podcast")
+                name = safe_name(title, fallback="podcast")
+                name = names[item.podcast] = spelled.setdefault(name.casefold(), name)
             lists[name].append(item)
             lists[ALL].append(item)
         wanted = {self._path(name): items for name, items in lists.items()}
         for relpath in sorted(p for p in self.manifest.others if p.endswith(PLAYLIST_SUFFIX)):
             if relpath not in wanted:
-                with contextlib.suppress(FileNotFoundError):
-                    (self.root / relpath).unlink()
+                with contextlib.suppress(UnsafePath):
+                    player.remove(relpath)  # a link or anything not a file is left alone
                 self.manifest.forget(relpath)
         for relpath, items in wanted.items():
-            path = self.root / relpath
-            if path.exists() and not self.manifest.owns(relpath):
+            owned = self.manifest.owns(relpath)
+            if not owned and _exists(player, relpath):
                 self.skipped.append(relpath)  # the user's own file of that name
                 continue
-            if not self.manifest.owns(relpath):
-                self.manifest.own(relpath)
             data = self._render(items).encode("utf-8")
-            if not _holds(path, data):
-                path.parent.mkdir(parents=True, exist_ok=True)  # the folder may be new
-                write_atomically(path, data)
+            try:
+                if _holds(player, relpath, data):
+                    continue
+                if not owned:
+                    self.manifest.own(relpath)
+                player.write_atomically(relpath, data)
+            except UnsafePath:
+                self.skipped.append(relpath)  # a link, folder or FIFO took its place
 
     def _path(self, name: str) -> str:
         file = f"{name}{PLAYLIST_SUFFIX}"
@@ -79,12 +87,26 @@ class Playlists:
             if item.location.startswith(inside)
             else posixpath.relpath(item.location, self.folder)
         )
-        return f"#EXTINF:-1,{item.podcast} - {item.title}\n{relative}"
+        return f"#EXTINF:-1,{_line(item.podcast)} - {_line(item.title)}\n{_line(relative)}"
 
 
-def _holds(path: Path, data: bytes) -> bool:
-    """Whether ``path`` already holds exactly ``data`` (a no-op push rewrites nothing)."""
+def _line(text: str) -> str:
+    """``text`` as one line: a title's line breaks or control characters add no entry."""
+    return "".join(
+        " " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text
+    ).strip()
+
+
+def _exists(player: Player, relpath: str) -> bool:
     try:
-        return path.stat().st_size == len(data) and path.read_bytes() == data
-    except OSError:
+        return os.path.lexists(player.path(relpath))
+    except (OSError, UnsafePath):
+        return True  # a folder on the way is a link: the name is not podsync's to use
+
+
+def _holds(player: Player, relpath: str, data: bytes) -> bool:
+    """Whether ``relpath`` already holds exactly ``data`` (a no-op push rewrites nothing)."""
+    try:
+        return player.read(relpath, len(data)) == data
+    except (OSError, ValueError):
         return False

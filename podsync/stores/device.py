@@ -5,20 +5,36 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import stat
 import tempfile
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from podsync.errors import PodsyncError
+from podsync.errors import PodsyncError, SkipItem
 from podsync.fileio import copy_file, fsync_dir
 from podsync.model import MediaItem
 from podsync.names import DEFAULT_TEMPLATE, MAX_NAME, episode_path, with_counter
+from podsync.player.guard import UnsafePath
 from podsync.player.manifest import Entry, Manifest
+from podsync.player.ownership import changed
 from podsync.stores.base import MediaStore, PostProcess, Transfer, write_then_rename
 
 TMP_PREFIX = ".podsync-"
 TMP_SUFFIX = ".part"
+MAX_CLASHES = 100
+"""Names tried for one episode when files keep appearing at them during the push."""
+
+
+@dataclass
+class _Folder:
+    """One folder on the player, as the scan found it."""
+
+    files: set[str]
+    """Regular files, by their exact names."""
+    taken: set[str]
+    """Every entry's name (files, folders, links, anything), case-folded as FAT compares."""
 
 
 class DeviceStore(MediaStore):
@@ -42,6 +58,7 @@ class DeviceStore(MediaStore):
         self.ascii_names = ascii_names
         self.folder = folder.strip("/")
         self.manifest = manifest
+        self.player = manifest.player
         self.name = name
         self.template = template
         self.max_length = max_length
@@ -50,9 +67,10 @@ class DeviceStore(MediaStore):
         player, made when first needed."""
         self.warning: str | None = None
         self._lock = threading.RLock()
-        self._dirs: dict[str, set[str]] = {}
-        """Names taken in each folder, case-folded as FAT compares them."""
-        self._folder_names: dict[str, set[str]] | None = None
+        self._folders: dict[str, _Folder] | None = None
+        """Each folder under the episode folder (by its path as on the player)."""
+        self._spelling: dict[str, str] = {}
+        """A folder's path as on the player, by its case-folded path."""
         self._renamed: set[Path] = set()
         """Folders with renames not yet synced to the disk (synced once, at commit)."""
         self._listing: list[MediaItem] | None = None
@@ -64,14 +82,16 @@ class DeviceStore(MediaStore):
 
         No file is opened or read: sizes are the manifest's.  A file the scan
         does not show by its exact name is looked up once more by path (on a
-        case-insensitive player the user may have renamed it).
+        case-insensitive player the user may have renamed it).  A path through
+        a link, or holding anything but a regular file, is not podsync's file.
         """
         if self._listing is None:
             self._listing, self._vanished = [], {}
-            names = self._scan()
+            folders = self._scan()
             for path, e in list(self.manifest.files.items()):
                 folder, _, name = path.rpartition("/")
-                if name not in names.get(folder, ()) and not (self.root / path).is_file():
+                found = folders.get(folder)
+                if not (found and name in found.files) and not self._is_file(path):
                     self._vanished[path] = e.key
                     continue
                 self._listing.append(
@@ -79,25 +99,51 @@ class DeviceStore(MediaStore):
                 )
         return list(self._listing)
 
-    def _scan(self) -> dict[str, set[str]]:
-        """The file names in each folder under the episode folder, from one walk per run."""
+    def _is_file(self, relpath: str) -> bool:
+        try:
+            return stat.S_ISREG(os.lstat(self.player.path(relpath)).st_mode)
+        except (OSError, UnsafePath):
+            return False
+
+    def _scan(self) -> dict[str, _Folder]:
+        """The folders under the episode folder, from one walk per run (never through a link)."""
         with self._lock:
-            if self._folder_names is None:
-                self._folder_names = {}
-                for dirpath, _dirs, files in os.walk(self.root / self.folder):
-                    folder = os.path.relpath(dirpath, self.root)
-                    self._folder_names["" if folder == "." else folder] = set(files)
-            return self._folder_names
+            if self._folders is None:
+                self._folders = {}
+                with contextlib.suppress(FileNotFoundError):
+                    self._walk(self.player.folder(self.folder), self.folder)
+                self._spelling = {f.casefold(): f for f in self._folders}
+            return self._folders
+
+    def _walk(self, top: Path, relfolder: str) -> None:
+        assert self._folders is not None
+        pending = [(top, relfolder)]
+        while pending:
+            path, rel = pending.pop()
+            files, names = set(), set()
+            try:
+                with os.scandir(path) as entries:
+                    for entry in entries:
+                        names.add(entry.name.casefold())
+                        if entry.is_dir(follow_symlinks=False):
+                            pending.append((path / entry.name, _join(rel, entry.name)))
+                        elif entry.is_file(follow_symlinks=False):
+                            files.add(entry.name)
+            except OSError:
+                continue  # unreadable: its files are looked up one by one
+            self._folders[rel] = _Folder(files, names)
 
     def clean_stale(self) -> int:
         """Remove podsync's own temporary files left by an interrupted push."""
         removed = 0
-        for folder, names in self._scan().items():
-            for name in [n for n in names if n.startswith(TMP_PREFIX) and n.endswith(TMP_SUFFIX)]:
-                with contextlib.suppress(OSError):
-                    os.unlink(self.root / folder / name)
-                    names.discard(name)
-                    removed += 1
+        for folder, found in self._scan().items():
+            for name in [
+                n for n in found.files if n.startswith(TMP_PREFIX) and n.endswith(TMP_SUFFIX)
+            ]:
+                with contextlib.suppress(OSError, UnsafePath):
+                    if self.player.remove(_join(folder, name)) is None:
+                        found.files.discard(name)
+                        removed += 1
         return removed
 
     def export(self, item: MediaItem, dest: Path, transfer: Transfer) -> None:
@@ -111,34 +157,67 @@ class DeviceStore(MediaStore):
         post: PostProcess | None = None,
     ) -> MediaItem:
         *dirs, name = episode_path(item, self.template, self.max_length, self.ascii_names)
-        folder = _join(self.folder, *dirs)
-        (self.root / folder).mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            folder = self._folder_for(dirs)
+        self.player.folder(folder, create=True)
         with self._lock:
             relpath = _join(folder, self._claim(folder, name))
-        tmp = self.root / folder / f"{TMP_PREFIX}{item.key}{TMP_SUFFIX}"
+        tmprel = _join(folder, f"{TMP_PREFIX}{item.key}{TMP_SUFFIX}")
+        refused = self.player.remove(tmprel)  # left by a crash (clean_stale missed it)
+        if refused:
+            raise UnsafePath(f"{tmprel}: {refused}; left alone")
         fill, expected, staged = self._filler(item, source, transfer, post)
+        renamed = False
+
+        def write(path: Path) -> None:
+            self.player.check()
+            fill(path)
+
+        def rename(tmp: Path, _final: Path) -> Path:
+            """Into a free name: a file that arrived at ours during the push is never replaced."""
+            nonlocal relpath, renamed
+            for _ in range(MAX_CLASHES):
+                final = self.player.path(relpath)
+                try:
+                    self.player.rename_new(tmp, final)
+                except FileExistsError:
+                    entry = self.manifest.files[relpath]
+                    self.manifest.forget(relpath)
+                    with self._lock:
+                        relpath = _join(folder, self._claim(folder, name))
+                    self.manifest.intend_add(relpath, entry)
+                    continue
+                renamed = True
+                return final
+            raise PodsyncError(f"no free name for {name} in {folder}")
+
         try:
             size = write_then_rename(
-                fill,
-                tmp,
+                write,
+                self.player.path(tmprel),
                 self.root / relpath,
                 transfer,
                 expected=expected,
                 before_rename=lambda path: self.manifest.intend_add(relpath, _entry(item, path)),
                 sync_dir=False,
+                rename=rename,
+                discard=lambda _path: self.player.remove(tmprel),
             )
         except BaseException:
-            if self.manifest.owns(relpath) and not (self.root / relpath).exists():
-                self.manifest.forget(relpath)
+            if not renamed and self.manifest.owns(relpath):
+                with contextlib.suppress(OSError, PodsyncError):
+                    self.manifest.forget(relpath)
             with self._lock:
-                self._dirs[folder].discard(PurePosixPath(relpath).name.casefold())
+                self._taken(folder).discard(PurePosixPath(relpath).name.casefold())
             raise
         finally:
             if staged:
                 staged.unlink(missing_ok=True)
         with self._lock:
             self._renamed.add(self.root / folder)
-            self._scan().setdefault(folder, set()).add(PurePosixPath(relpath).name)
+            self._scan().setdefault(folder, _Folder(set(), set())).files.add(
+                PurePosixPath(relpath).name
+            )
             self._listing = None
         return MediaItem(
             item.key, item.podcast, item.title, item.published, relpath, size, item.ext, item.author
@@ -203,21 +282,32 @@ class DeviceStore(MediaStore):
         return staged
 
     def remove(self, item: MediaItem) -> None:
+        """Delete podsync's file ``item``, if it is still the file podsync wrote.
+
+        A file the user replaced or edited since, or a path that now holds a
+        link or a folder, is left alone, forgotten from the manifest and
+        reported (once: it is no longer podsync's).
+        """
         if not self.manifest.owns(item.location):
             raise PodsyncError(f"refusing to delete {item.location}: podsync did not write it")
-        path = self.root / item.location
-        if not path.parent.resolve().is_relative_to(self.root.resolve()):
-            raise PodsyncError(f"refusing to delete {item.location}: a link leads off the player")
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
+        entry = self.manifest.files.get(item.location)
+        try:
+            objection = self.player.remove(
+                item.location, None if entry is None else (lambda info: changed(info, entry))
+            )
+        except UnsafePath as exc:
+            objection = str(exc)
         self.manifest.forget(item.location)
         folder, _, name = item.location.rpartition("/")
         with self._lock:
-            self._scan().get(folder, set()).discard(name)
+            found = self._scan().get(folder)
+            if found is not None:
+                found.files.discard(name)
             self._listing = None
-        if path.parent not in (self.root, self.root / self.folder):
-            with contextlib.suppress(OSError):
-                path.parent.rmdir()  # only succeeds once the podcast folder is empty
+        if objection:
+            raise SkipItem(f"{item.location} left alone: {objection}")
+        if folder not in ("", self.folder):
+            self.player.remove_folder(folder)  # only succeeds once the podcast folder is empty
 
     def vanished(self) -> dict[str, str]:
         """podsync's files the user deleted on the player (path → episode key)."""
@@ -241,27 +331,42 @@ class DeviceStore(MediaStore):
             self._staging = None
         try:
             self.manifest.save()
-        except OSError as exc:
+        except (OSError, UnsafePath) as exc:
             # The journal already holds every change; the next push folds it in.
-            self.warning = (
-                f"could not rewrite the manifest ({exc.strerror}); its journal keeps the record"
-            )
+            why = exc.strerror if isinstance(exc, OSError) else str(exc)
+            self.warning = f"could not rewrite the manifest ({why}); its journal keeps the record"
 
     def free_space(self) -> int | None:
         try:
-            stat = os.statvfs(self.root)
+            info = os.statvfs(self.root)
         except OSError:
             return None
-        return stat.f_bavail * stat.f_frsize
+        return info.f_bavail * info.f_frsize
+
+    def _folder_for(self, dirs: list[str]) -> str:
+        """The folder for an episode in ``dirs``, spelled as an existing folder of any case is.
+
+        FAT compares names without case: "Tech Talk" and "TECH TALK" are one
+        folder there, so their episodes share its names.
+        """
+        self._scan()
+        folder = self.folder
+        for name in dirs:
+            wanted = _join(folder, name)
+            folder = self._spelling.setdefault(wanted.casefold(), wanted)
+        return folder
+
+    def _taken(self, folder: str) -> set[str]:
+        """The case-folded names in ``folder`` that podsync must not use."""
+        found = self._scan().get(folder)
+        if found is None:  # a folder made since the scan
+            names = os.listdir(self.player.folder(folder))
+            found = self._scan()[folder] = _Folder(set(), {n.casefold() for n in names})
+        return found.taken
 
     def _claim(self, folder: str, name: str) -> str:
-        """A file name in ``folder`` that nothing uses, compared without case as FAT does."""
-        taken = self._dirs.get(folder)
-        if taken is None:
-            names = self._scan().get(folder)
-            if names is None:  # a folder made since the scan
-                names = set(os.listdir(self.root / folder))
-            taken = self._dirs[folder] = {n.casefold() for n in names}
+        """A file name in ``folder`` that nothing uses (file, folder or link), without case."""
+        taken = self._taken(folder)
         candidate, counter = name, 1
         while candidate.casefold() in taken:
             counter += 1
@@ -276,7 +381,10 @@ def _join(*parts: str) -> str:
 
 
 def _entry(item: MediaItem, path: Path) -> Entry:
-    return Entry(item.key, path.stat().st_size, item.podcast, item.title, item.published, item.ext)
+    info = path.stat()
+    return Entry(
+        item.key, info.st_size, item.podcast, item.title, item.published, item.ext, info.st_mtime
+    )
 
 
 def _exact(item: MediaItem, source: MediaStore) -> int | None:
