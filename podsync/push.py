@@ -34,6 +34,8 @@ from podsync.filters import (
 from podsync.model import Device, Plan
 from podsync.names import check_folder
 from podsync.player.devices import push_lock
+from podsync.player.guard import Player
+from podsync.player.lock import player_lock
 from podsync.player.manifest import Manifest
 from podsync.player.mounts import mount_of
 from podsync.player.played import listened, read_scrobbles
@@ -85,7 +87,11 @@ def push(
 ) -> PushReport:
     """Sync the cache to ``device`` mounted at ``path`` (or, with ``dry_run``, only plan it)."""
     with push_lock(app.home.locks_dir, device):
-        return _sync(app, device, path, progress, dry_run=dry_run, delete=delete, cancel=cancel)
+        player = Player(path)
+        if dry_run:  # writes nothing on the player
+            return _sync(app, device, player, progress, dry_run=True, delete=delete, cancel=cancel)
+        with player_lock(player, device.name):  # other homes push this player too
+            return _sync(app, device, player, progress, dry_run=False, delete=delete, cancel=cancel)
 
 
 def copy_filters(cfg: Config) -> list[CopyFilter]:
@@ -130,14 +136,14 @@ def is_fat(path: Path) -> bool:
 def _sync(
     app: App,
     device: Device,
-    path: Path,
+    player: Player,
     progress: Progress,
     *,
     dry_run: bool,
     delete: bool,
     cancel: threading.Event | None,
 ) -> PushReport:
-    """Plan the push to ``device`` at ``path`` and, unless ``dry_run``, carry it out."""
+    """Plan the push to ``device`` at ``player`` and, unless ``dry_run``, carry it out."""
     cfg = app.config.for_device(device.name, device.profile)
     try:
         check_folder(device.folder)
@@ -145,7 +151,8 @@ def _sync(
         raise DeviceError(
             f"its folder {exc}; register it again (podsync device remove, then add)"
         ) from None
-    manifest = Manifest.load(path)
+    path = player.root
+    manifest = Manifest.load(path, player)
     target = DeviceStore(
         path,
         device.folder,
@@ -224,6 +231,7 @@ def _sync(
             result = manager.execute(plan)
         finally:
             progress.close()
+        player.check()  # unplugged: say so, whatever the tasks made of it
     warnings += [
         f"playlist {p} not written: a file of yours has that name" for p in playlists.skipped
     ]

@@ -186,7 +186,10 @@ def space_on(path: Path) -> DiskUsage | None:
         stat = os.statvfs(path)
     except OSError:
         return None
-    ours = sum(item.size or 0 for item in Manifest.load(path).files.values())
+    try:
+        ours = sum(item.size or 0 for item in Manifest.load(path).files.values())
+    except PodsyncError:  # a linked .podsync: podsync owns nothing there
+        ours = 0
     return DiskUsage(stat.f_blocks * stat.f_frsize, ours, stat.f_bavail * stat.f_frsize)
 
 

@@ -18,23 +18,28 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from podsync.errors import DeviceError, UsageError
-from podsync.fileio import write_atomically
 from podsync.model import Device
 from podsync.names import check_folder
+from podsync.player.guard import Player, load_json, read_regular
 from podsync.player.manifest import MARKER_DIR
 from podsync.player.mounts import Mount, current_mounts, mount_of
 from podsync.player.udev_identity import drive_info, matches
 from podsync.state import State
 
 MARKER = "device.json"
+MAX_MARKER = 64 * 1024
 
 
 def read_marker(root: Path) -> str | None:
-    """The device id written on the player at ``root``, if any."""
+    """The device id written on the player at ``root``, if any.
+
+    Any drive's marker is read (every mount is looked at): never through a
+    link, never from a FIFO, at most :data:`MAX_MARKER` bytes, bounded depth.
+    """
     try:
-        data = json.loads((root / MARKER_DIR / MARKER).read_text(encoding="utf-8"))
+        data = load_json(read_regular(root, f"{MARKER_DIR}/{MARKER}", MAX_MARKER) or b"")
         return str(data["id"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, DeviceError):
         return None
 
 
@@ -63,8 +68,9 @@ def register(
     device_id = device_id or uuid.uuid4().hex
     marker = {"id": device_id, "name": name, "registered": int(time.time())}
     try:
-        (root / MARKER_DIR).mkdir(exist_ok=True)
-        write_atomically(root / MARKER_DIR / MARKER, json.dumps(marker, indent=1).encode())
+        Player(root).write_atomically(
+            f"{MARKER_DIR}/{MARKER}", json.dumps(marker, indent=1).encode()
+        )
     except OSError as exc:
         raise DeviceError(f"cannot write to {root}: {exc.strerror}") from None
     device = state.add_device(device_id, name, str(root), folder, profile)

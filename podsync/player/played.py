@@ -11,11 +11,13 @@ and matches ``L`` rows to its episodes through the tags it wrote
 from __future__ import annotations
 
 import fnmatch
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from podsync.model import Episode
+from podsync.player.guard import UnsafePath, open_regular
 from podsync.player.manifest import Entry
 
 SCROBBLER_LOG = ".scrobbler.log"
@@ -36,12 +38,12 @@ def read_scrobbles(root: Path, offset: int) -> tuple[list[Scrobble], int]:
     A log shorter than ``offset`` was cleared or replaced: it is read from the start.
     """
     try:
-        with open(root / SCROBBLER_LOG, "rb") as log:
+        with os.fdopen(open_regular(root, SCROBBLER_LOG), "rb") as log:
             size = log.seek(0, 2)
             start = offset if offset <= size else 0
             log.seek(start)
             data = log.read()
-    except (FileNotFoundError, IsADirectoryError):
+    except (FileNotFoundError, UnsafePath):  # a FIFO there must not hang the push
         return [], 0
     end = data.rfind(b"\n") + 1  # a row still being written waits for the next push
     rows = [parse_row(line) for line in data[:end].decode("utf-8", "replace").splitlines()]
