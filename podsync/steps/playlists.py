@@ -100,6 +100,8 @@ def _line(text: str) -> str:
 def _exists(player: Player, relpath: str) -> bool:
     try:
         return os.path.lexists(player.path(relpath))
+    except FileNotFoundError:
+        return False
     except (OSError, UnsafePath):
         return True  # a folder on the way is a link: the name is not podsync's to use
 
