@@ -89,9 +89,7 @@ def test_a_journal_intent_counts_only_for_podsyncs_file(tmp_path: Path) -> None:
 
 
 def test_json_is_read_with_bounds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert load_json(b'{"a": [1, {"b": "[[[[[[[[[[[[[[[[[[[[["}]}') == {
-        "a": [1, {"b": "[" * 21}]
-    }
+    assert load_json(b'{"a": [1, {"b": "[[[[[[[[[[[[[[[[[[[[["}]}') == {"a": [1, {"b": "[" * 21}]}
     with pytest.raises(ValueError, match="nested more than 16"):
         load_json(b"[" * 100_000 + b"]" * 100_000)
     (tmp_path / ".podsync").mkdir()
@@ -138,9 +136,12 @@ def removals(path: Path) -> list[str]:
     """Calls in ``path`` that remove a file or a folder."""
     found = []
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr in ("unlink", "remove", "rmdir", "rmtree", "removedirs"):
-                found.append(ast.unparse(node.func))
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("unlink", "remove", "rmdir", "rmtree", "removedirs")
+        ):
+            found.append(ast.unparse(node.func))
     return found
 
 
@@ -178,9 +179,9 @@ def test_the_players_lock_is_taken_over_only_when_stale(tmp_path: Path) -> None:
     me = lock.Holder.me()
     player = Player(tmp_path)
     path = write_lock(tmp_path, host=me.host, boot=me.boot, pid=os.getpid())
-    with pytest.raises(DeviceError, match=r"busy: another push is running \(from .*process"):
-        with player_lock(player, "p", wait=0.2):
-            pass
+    busy = r"busy: another push is running \(from .*process"
+    with pytest.raises(DeviceError, match=busy), player_lock(player, "p", wait=0.2):
+        pass
     for stale in (
         {"host": me.host, "boot": me.boot, "pid": dead_pid()},  # its process is gone
         {"host": me.host, "boot": "an earlier boot", "pid": os.getpid()},

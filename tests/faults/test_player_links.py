@@ -188,7 +188,8 @@ def test_an_unchanged_file_is_still_deleted(podsync, synced: list[str], player: 
 
 
 @pytest.mark.parametrize(
-    "where", [".scrobbler.log", "playlist", ".podsync/manifest.json", ".podsync/journal/000009.json"]
+    "where",
+    [".scrobbler.log", "playlist", ".podsync/manifest.json", ".podsync/journal/000009.json"],
 )
 def test_a_fifo_on_the_player_never_hangs_a_push(
     podsync, synced: list[str], player: Path, where: str
