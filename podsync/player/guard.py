@@ -29,7 +29,8 @@ MAX_JSON_DEPTH = 16
 """podsync's own JSON is at most three levels deep."""
 
 _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
+_NOT_SYNTAX = bytes(sorted(set(range(256)) - set(b'[]{}"\\')))
+"""Everything but brackets, quotes and backslashes: what the depth of JSON depends on."""
 
 
 class PlayerGone(DeviceError):
@@ -98,7 +99,7 @@ def read_regular(root: Path, relpath: str, limit: int) -> bytes | None:
 
 def load_json(data: bytes) -> Any:
     """Parse ``data``, refusing (ValueError) anything nested deeper than podsync ever writes."""
-    skeleton = _STRINGS.sub(b"", data).translate(None, _NOT_BRACKETS)
+    skeleton = _STRINGS.sub(b"", data.translate(None, _NOT_SYNTAX)).translate(None, b'"\\')
     depth = 0
     for byte in skeleton:
         depth += 1 if byte in b"[{" else -1
@@ -161,12 +162,13 @@ class Player:
             path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644
         )
 
-    def write_new(self, relpath: str, data: bytes) -> None:
-        """Write ``data`` to the new file ``relpath`` and sync it."""
+    def write_new(self, relpath: str, data: bytes, *, sync: bool = True) -> None:
+        """Write ``data`` to the new file ``relpath`` (and, with ``sync``, sync it)."""
         fd = self.open_new(relpath)
         try:
             _write_all(fd, data)
-            os.fsync(fd)
+            if sync:
+                os.fsync(fd)
         finally:
             os.close(fd)
 

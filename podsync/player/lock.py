@@ -51,7 +51,7 @@ def player_lock(player: Player, name: str, wait: float = 3.0) -> Iterator[None]:
     deadline = time.monotonic() + wait
     while True:
         try:
-            player.write_new(LOCK, data)
+            player.write_new(LOCK, data, sync=False)  # a lock lost in a crash is no loss
             break
         except FileExistsError:
             holder = _stale_or_holder(player)
