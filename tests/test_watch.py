@@ -267,3 +267,33 @@ def test_sigterm_mid_sync_rolls_back_the_file_in_flight_and_exits_cleanly(
     # What was copied is recorded: the next push copies only the rest.
     rest = 4 - len(media_files(player))
     assert (f"copied {rest}" if rest else "up to date") in podsync("push").stdout
+
+
+@pytest.mark.parametrize("marker", ["deep", "fifo"])
+def test_a_hostile_drive_does_not_stop_the_watcher(
+    podsync, make_podcast, watch, home: Path, tmp_path: Path, marker: str
+) -> None:
+    """Another drive whose marker is JSON nested 100,000 deep, or a FIFO: ignored."""
+    media = tmp_path / "media"
+    media.mkdir()
+    configure(home, udev=False, automount_dirs=[str(media)], debounce=0)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    podsync("device", "add", str(stick), "--name", "stick")
+    podcast = make_podcast("news", "News", 1)
+    podsync("subscribe", podcast.url)
+    podsync("fetch")
+    saved = tmp_path / "marker"
+    (stick / ".podsync").rename(saved)  # unplugged
+    w = watch()
+    hostile = media / "OTHER"
+    (hostile / ".podsync").mkdir(parents=True)
+    if marker == "deep":
+        (hostile / ".podsync" / "device.json").write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    else:
+        os.mkfifo(hostile / ".podsync" / "device.json")
+    time.sleep(0.5)  # the watcher looks at it (and must live on)
+    shutil.copytree(saved, media / "STICK" / ".podsync")
+    w.wait_for("stick: synced: copied 1")
+    assert "Traceback" not in w.log and "RecursionError" not in w.log
+    assert w.stop() == 0
