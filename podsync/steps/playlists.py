@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import posixpath
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -15,6 +14,7 @@ from podsync.names import safe_name, transliterate
 from podsync.player.guard import Player, UnsafePath
 from podsync.player.manifest import PLAYLIST_SUFFIX, Manifest
 from podsync.stores.base import MediaStore
+from podsync.text import clean_text
 
 ALL = "All podcasts"
 
@@ -91,10 +91,12 @@ class Playlists:
 
 
 def _line(text: str) -> str:
-    """``text`` as one line: a title's line breaks or control characters add no entry."""
-    return "".join(
-        " " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text
-    ).strip()
+    """``text`` as one line: a title's line breaks or control characters add no entry.
+
+    (Titles are cleaned when they enter podsync; these also come from the manifest on
+    the player, which anyone may have written.)
+    """
+    return clean_text(text)
 
 
 def _exists(player: Player, relpath: str) -> bool:
