@@ -188,7 +188,7 @@ def space_on(path: Path) -> DiskUsage | None:
         return None
     try:
         ours = sum(item.size or 0 for item in Manifest.load(path).files.values())
-    except PodsyncError:  # a linked .podsync: podsync owns nothing there
+    except (PodsyncError, OSError):  # a linked .podsync, or unplugged just now
         ours = 0
     return DiskUsage(stat.f_blocks * stat.f_frsize, ours, stat.f_bavail * stat.f_frsize)
 
