@@ -152,6 +152,7 @@ def test_everything_removed_from_a_player_goes_through_one_guarded_path() -> Non
             *("self.player.remove", "self.player.remove_folder"),
         },
         "steps/playlists.py": {"player.remove"},
+        "steps/artwork.py": {"player.remove", "player.remove_folder"},
         "player/manifest.py": {"self.player.remove"},
         "player/lock.py": {"player.remove"},
         "player/devices.py": set(),

@@ -154,6 +154,25 @@ class Player:
     def read(self, relpath: str, limit: int) -> bytes | None:
         return read_regular(self.root, relpath, limit)
 
+    def exists(self, relpath: str) -> bool:
+        """Whether anything (a file, folder, link, FIFO) is at ``relpath``.
+
+        A link on the way counts as something: the name is not podsync's to use.
+        """
+        try:
+            return os.path.lexists(self.path(relpath))
+        except FileNotFoundError:
+            return False
+        except (OSError, UnsafePath):
+            return True
+
+    def holds(self, relpath: str, data: bytes) -> bool:
+        """Whether ``relpath`` is a regular file holding exactly ``data`` (nothing to rewrite)."""
+        try:
+            return self.read(relpath, len(data)) == data
+        except (OSError, ValueError, UnsafePath):
+            return False
+
     def open_new(self, relpath: str) -> int:
         """A descriptor of a new file ``relpath`` (FileExistsError if anything is there)."""
         path = self.path(relpath, create=True)

@@ -19,8 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from podsync.fileio import write_atomically
 from podsync.model import MediaItem
+from podsync.player.guard import UnsafePath
 from podsync.player.manifest import Manifest
 from podsync.steps.ffmpeg import run
 from podsync.stores.base import MediaStore, Transfer
@@ -124,6 +124,7 @@ class Covers:
 
     def finish(self, target: MediaStore) -> None:
         self.skipped.clear()
+        player = self.manifest.player
         wanted: dict[str, Path] = {}
         for item in target.list():
             cover = self.covers.get(item.podcast)
@@ -132,30 +133,23 @@ class Covers:
                 wanted.setdefault(f"{folder}/{COVER}", cover)
         for relpath in sorted(p for p in self.manifest.others if posixpath.basename(p) == COVER):
             if relpath not in wanted:
-                with contextlib.suppress(FileNotFoundError):
-                    (self.root / relpath).unlink()
+                with contextlib.suppress(UnsafePath):
+                    player.remove(relpath)  # a link or anything not a file is left alone
                 self.manifest.forget(relpath)
-                self._remove_empty(self.root / relpath)
+                folder = posixpath.dirname(relpath)
+                if folder and folder != self.folder:  # never the player's root or its folder
+                    player.remove_folder(folder)  # once empty
         for relpath, cover in sorted(wanted.items()):
-            path = self.root / relpath
-            if path.exists() and not self.manifest.owns(relpath):
+            owned = self.manifest.owns(relpath)
+            if not owned and player.exists(relpath):
                 self.skipped.append(relpath)
                 continue
-            if not self.manifest.owns(relpath):
-                self.manifest.own(relpath)
             data = cover.read_bytes()
-            if not _holds(path, data):
-                write_atomically(path, data)
-
-    def _remove_empty(self, path: Path) -> None:
-        """Remove the folder of ``path`` once empty (never the player's root or its folder)."""
-        if path.parent not in (self.root, self.root / self.folder):
-            with contextlib.suppress(OSError):
-                path.parent.rmdir()
-
-
-def _holds(path: Path, data: bytes) -> bool:
-    try:
-        return path.stat().st_size == len(data) and path.read_bytes() == data
-    except OSError:
-        return False
+            try:
+                if player.holds(relpath, data):
+                    continue
+                if not owned:
+                    self.manifest.own(relpath)
+                player.write_atomically(relpath, data)
+            except UnsafePath:
+                self.skipped.append(relpath)  # a link, folder or FIFO took its place

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import posixpath
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -11,7 +10,7 @@ from pathlib import Path, PurePosixPath
 
 from podsync.model import MediaItem
 from podsync.names import safe_name, transliterate
-from podsync.player.guard import Player, UnsafePath
+from podsync.player.guard import UnsafePath
 from podsync.player.manifest import PLAYLIST_SUFFIX, Manifest
 from podsync.stores.base import MediaStore
 from podsync.text import clean_text
@@ -56,12 +55,12 @@ class Playlists:
                 self.manifest.forget(relpath)
         for relpath, items in wanted.items():
             owned = self.manifest.owns(relpath)
-            if not owned and _exists(player, relpath):
+            if not owned and player.exists(relpath):
                 self.skipped.append(relpath)  # the user's own file of that name
                 continue
             data = self._render(items).encode("utf-8")
             try:
-                if _holds(player, relpath, data):
+                if player.holds(relpath, data):
                     continue
                 if not owned:
                     self.manifest.own(relpath)
@@ -97,20 +96,3 @@ def _line(text: str) -> str:
     the player, which anyone may have written.)
     """
     return clean_text(text)
-
-
-def _exists(player: Player, relpath: str) -> bool:
-    try:
-        return os.path.lexists(player.path(relpath))
-    except FileNotFoundError:
-        return False
-    except (OSError, UnsafePath):
-        return True  # a folder on the way is a link: the name is not podsync's to use
-
-
-def _holds(player: Player, relpath: str, data: bytes) -> bool:
-    """Whether ``relpath`` already holds exactly ``data`` (a no-op push rewrites nothing)."""
-    try:
-        return player.read(relpath, len(data)) == data
-    except (OSError, ValueError):
-        return False
