@@ -34,10 +34,16 @@ def make_plan(
     excluded: set[str] = set()
     while True:
         candidates = [item for item in everything if item.key not in excluded]
+        why: dict[str, str] = {}
         for copy_filter in copy_filters:
-            candidates = copy_filter.select(candidates, state)
+            passed = copy_filter.select(candidates, state)
+            kept_keys = {item.key for item in passed}
+            for item in candidates:
+                if item.key not in kept_keys:
+                    why.setdefault(item.key, copy_filter.why(item))
+            candidates = passed
         wanted = {item.key for item in candidates}
-        selection = Selection(list(held.values()), offered.keys(), wanted)
+        selection = Selection(list(held.values()), offered.keys(), wanted, why)
         doomed: dict[str, tuple[MediaItem, str]] = {}
         for delete_filter in delete_filters:
             for item, reason in delete_filter.select(selection, state):
@@ -55,7 +61,17 @@ def make_plan(
     if state.space is not None:
         copies, unfit = _fit(copies, held.values(), doomed_keys, state.space)
     kept = sum(1 for k in held if k in wanted and k not in doomed_keys)
-    return Plan(tuple(copies), tuple(deletes), kept, tuple(unfit))
+    skipped = newest_first(
+        item for key, item in offered.items() if key not in held and key not in wanted
+    )
+    reasons = {**why, **dict.fromkeys(excluded, "deleted from this player for another reason")}
+    return Plan(
+        tuple(copies),
+        tuple(deletes),
+        kept,
+        tuple(unfit),
+        tuple((item, reasons.get(item.key, "not selected")) for item in skipped),
+    )
 
 
 def _fit(

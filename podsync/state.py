@@ -151,13 +151,48 @@ class State:
         return Podcast(*rows[0]) if rows else None
 
     def podcasts(self) -> list[Podcast]:
+        """The subscriptions (not the podcasts unsubscribed from)."""
         return [
             Podcast(*r)
             for r in self._rows(
                 "SELECT id, url, title, etag, last_modified, status, error FROM podcasts"
-                " ORDER BY title COLLATE NOCASE, id"
+                " WHERE status != 'unsubscribed' ORDER BY title COLLATE NOCASE, id"
             )
         ]
+
+    def refreshed_at(self) -> dict[int, float | None]:
+        """Per podcast id: when it was last refreshed (None: never)."""
+        return {r[0]: r[1] for r in self._rows("SELECT id, refreshed_at FROM podcasts")}
+
+    def unsubscribe(self, podcast_id: int) -> None:
+        """Stop following a podcast; its episodes stay known so players can drop them."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE podcasts SET status = 'unsubscribed', error = NULL, etag = NULL,"
+                " last_modified = NULL WHERE id = ?",
+                (podcast_id,),
+            )
+
+    def unsubscribed_keys(self) -> frozenset[str]:
+        """The episodes of podcasts unsubscribed from: they leave every player."""
+        return frozenset(
+            r[0]
+            for r in self._rows(
+                "SELECT e.key FROM episodes e JOIN podcasts p ON p.id = e.podcast_id"
+                " WHERE p.status = 'unsubscribed'"
+            )
+        )
+
+    def rename_podcast(self, podcast_id: int, title: str) -> None:
+        """Give a podcast the title ``title``, which refreshing its feed keeps."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE podcasts SET title = ?, renamed = 1 WHERE id = ?", (title, podcast_id)
+            )
+
+    def rename_device(self, device_id: str, name: str) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE devices SET name = ? WHERE id = ?", (name, device_id))
 
     def record_refresh(
         self,
@@ -179,7 +214,8 @@ class State:
                 return
             db.execute(
                 "UPDATE podcasts SET status = 'ok', error = NULL, refreshed_at = ?,"
-                " etag = ?, last_modified = ?, title = COALESCE(?, title) WHERE id = ?",
+                " etag = ?, last_modified = ?,"
+                " title = CASE renamed WHEN 1 THEN title ELSE COALESCE(?, title) END WHERE id = ?",
                 (time.time(), etag, last_modified, clean_text(title or "") or None, podcast_id),
             )
 
@@ -260,7 +296,7 @@ class State:
             False: "e.cache_path IS NULL",
         }[cached]
         if offered:
-            where += " AND p.status != 'gone'"
+            where += " AND p.status NOT IN ('gone', 'unsubscribed')"
         return [
             Episode(*r)
             for r in self._rows(
@@ -397,6 +433,10 @@ class State:
     def remove_device(self, device_id: str) -> None:
         with self._transaction() as db:
             db.execute("DELETE FROM devices WHERE id = ?", (device_id,))
+
+    def device_keys(self) -> set[str]:
+        """The episodes some player held at its last sync."""
+        return {r[0] for r in self._rows("SELECT DISTINCT episode_key FROM device_files")}
 
     def device_file_counts(self) -> dict[str, int]:
         return {

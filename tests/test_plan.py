@@ -63,7 +63,7 @@ def test_new_episode_pushes_out_the_oldest() -> None:
     plan = make_plan(source, target, COPY, DELETE, PlanState())
     assert keys(plan.copies) == ["a3"]
     assert [(i.location, reason) for i, reason in plan.deletes] == [
-        ("dev/a1.mp3", "no longer among the episodes to keep")
+        ("dev/a1.mp3", "keep: not among the newest 2 of A")
     ]
     assert plan.kept == 1
 
@@ -97,7 +97,7 @@ def test_plan_describe_lists_every_action() -> None:
         PlanState(),
     )
     assert plan.describe("cache", "stick") == [
-        "delete  dev/a1.mp3  (no longer among the episodes to keep)",
+        "delete  dev/a1.mp3  (keep: not among the newest 1 of A)",
         "copy    A — title a2",
     ]
 
@@ -170,11 +170,11 @@ def test_include_and_exclude_podcasts() -> None:
     no_news = Podcasts(include=("*tech*",), exclude=("*news",))
     plan = make_plan(source, [], [no_news, NewestPerPodcast(5)], DELETE, PlanState())
     assert keys(plan.copies) == ["n1", "t1"]
-    # An excluded podcast already on the player is deleted by "no longer wanted".
+    # An excluded podcast already on the player is deleted, naming the pattern.
     held = [item("c1", "Cooking", 1, where="dev")]
     plan = make_plan(source, held, [no_news, NewestPerPodcast(5)], DELETE, PlanState())
     assert [(i.key, reason) for i, reason in plan.deletes] == [
-        ("c1", "no longer among the episodes to keep")
+        ("c1", "include: matches none of '*tech*'")
     ]
 
 

@@ -17,7 +17,7 @@ from podsync.filters import PlanState, Space
 from podsync.model import MediaItem
 from podsync.names import episode_path
 from podsync.player.manifest import Entry, Manifest
-from podsync.push import copy_filters, delete_filters
+from podsync.wanted import copy_filters, delete_filters
 from podsync.sizes import Budget
 from podsync.stores.base import MediaStore, Transfer
 from podsync.stores.device import DeviceStore
