@@ -61,6 +61,20 @@ def print_fetch(report: FetchReport, out: TextIO = sys.stdout) -> None:
         print(f"  {_n(len(result.cancelled), 'download')} interrupted", file=out)
 
 
+def fetch_summary(report: FetchReport) -> str:
+    """One line for a log or a notification: what a fetch brought."""
+    news = sorted((r for r in report.refreshed if r.new), key=lambda r: r.title.casefold())
+    text = "new: " + ", ".join(f"{r.title} ({r.new})" for r in news) if news else "no new episodes"
+    if report.sync is not None and report.sync.copied:
+        sync = report.sync
+        text += f"; downloaded {len(sync.copied)} ({human_size(sync.copied_bytes)})"
+    if report.failed_feeds:
+        text += f"; {_n(len(report.failed_feeds), 'feed')} failed"
+    if report.cleaned.items:
+        text += f"; cleaned {len(report.cleaned.items)} ({human_size(report.cleaned.bytes)})"
+    return text
+
+
 def _outcome(result: RefreshResult) -> str:
     if result.gone:
         return "gone (410): no longer refreshed"

@@ -35,6 +35,7 @@ from podsync.player.devices import read_marker
 from podsync.player.mounts import Mount, MountTable
 from podsync.player.udev_identity import from_properties, matches
 from podsync.watch.folder_events import FolderWatch
+from podsync.watch.freshen import Freshener, fetch_outcome, last_refresh
 from podsync.watch.notify import notify
 from podsync.watch.udev_events import UdevEvents, UEvent, open_udev
 
@@ -124,6 +125,7 @@ class Watcher:
             if self._udev is None:
                 log.warning("%s; watching the mount table and automount folders only", why)
         self._folders = FolderWatch()
+        self._fresh = Freshener(cfg, fetch_outcome, last_refresh)
 
     # --- running ---------------------------------------------------------------------------
 
@@ -182,12 +184,15 @@ class Watcher:
         deadlines += [a.next_look for a in self._appeared.values()]
         if self._cache_changed_at is not None:
             deadlines.append(self._cache_changed_at + self._debounce)
+        if self._fresh.next_due is not None:
+            deadlines.append(self._fresh.next_due)
         if not deadlines:
             return -1
         return max(0, int((min(deadlines) - time.monotonic()) * 1000) + 1)
 
     def _stop(self) -> None:
         self._folders.stop()
+        self._fresh.stop()
         if self._syncs:
             log.info("stopping: finishing or rolling back the file in flight")
         for sync in self._syncs.values():
@@ -305,6 +310,7 @@ class Watcher:
                 self._on_cache(*args)
 
     def _on_timers(self) -> None:
+        self._fresh.tick()
         now = time.monotonic()
         for device_id, waiting in list(self._waiting.items()):
             if now >= waiting.deadline:
@@ -364,7 +370,10 @@ class Watcher:
 
     def _run_sync(self, sync: Sync) -> None:
         try:
+            fresh = self._fresh.before_push(sync.device.name)
             outcome = self._push(sync.device, sync.path, sync.cancel)
+            if fresh is not None:
+                outcome = Outcome(outcome.ok, f"{outcome.text}; {fresh}")
         except Exception as exc:  # a service must outlive any one sync
             log.exception("%s: sync crashed", sync.device.name)
             outcome = Outcome(False, f"crashed: {exc}")
@@ -421,7 +430,14 @@ def push_outcome(device: Device, path: Path, cancel: threading.Event) -> Outcome
 
     try:
         with App.open() as app:
-            report = push(app, device, path, Progress("syncing", enabled=False), cancel=cancel)
+            report = push(
+                app,
+                device,
+                path,
+                Progress("syncing", enabled=False),
+                cancel=cancel,
+                warn=lambda text: log.warning("%s: %s", device.name, text),
+            )
     except PodsyncError as exc:
         return Outcome(False, str(exc))
     except OSError as exc:  # unplugged mid-run
