@@ -438,6 +438,16 @@ class State:
         """The episodes some player held at its last sync."""
         return {r[0] for r in self._rows("SELECT DISTINCT episode_key FROM device_files")}
 
+    def players_of(self) -> dict[str, list[str]]:
+        """Per episode key: the names of the players that held it at their last sync."""
+        held: dict[str, list[str]] = {}
+        for key, name in self._rows(
+            "SELECT f.episode_key, d.name FROM device_files f JOIN devices d ON d.id = f.device_id"
+            " ORDER BY d.name"
+        ):
+            held.setdefault(key, []).append(name)
+        return held
+
     def device_file_counts(self) -> dict[str, int]:
         return {
             r[0]: r[1]

@@ -9,18 +9,35 @@ never about how long it took.
 from __future__ import annotations
 
 import json
+import signal
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+import pytest
+from test_watch import Watch, fake_notify_send
 
 from conftest import FatPlayers, media_files
 from http_faults import stall
-from test_watch import fake_notify_send, watch  # noqa: F401 - the fixture
 
 
-def configure(home: Path, fetch: dict[str, object] | None = None, **watch: object) -> None:
+@pytest.fixture
+def watch(home: Path, tmp_path: Path) -> Iterator[Callable[..., Watch]]:
+    started: list[Watch] = []
+
+    def start(env: dict[str, str] | None = None) -> Watch:
+        started.append(Watch(home, tmp_path / f"watch{len(started)}.log", env))
+        return started[-1]
+
+    yield start
+    for w in started:
+        w.stop(signal.SIGKILL)
+
+
+def configure(home: Path, fetch: dict[str, object] | None = None, **settings: object) -> None:
     lines = ["[tags]", "enabled = false", "[fetch]"]
     lines += [f"{key} = {json.dumps(value)}" for key, value in (fetch or {}).items()]
-    lines += ["[watch]"] + [f"{key} = {json.dumps(value)}" for key, value in watch.items()]
+    lines += ["[watch]"] + [f"{key} = {json.dumps(value)}" for key, value in settings.items()]
     (home / "config").mkdir(parents=True, exist_ok=True)
     (home / "config" / "config.toml").write_text("\n".join(lines) + "\n")
 

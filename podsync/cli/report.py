@@ -83,7 +83,7 @@ def _outcome(result: RefreshResult) -> str:
     return "updated" if result.modified else "not modified"
 
 
-def print_push(report: PushReport, out: TextIO = sys.stdout) -> None:
+def print_push(report: PushReport, out: TextIO = sys.stdout, explain: bool = False) -> None:
     name = f"{report.device.name} ({report.path})"
     for warning in report.warnings:
         print(f"warning: {name}: {warning}", file=sys.stderr)
@@ -92,7 +92,7 @@ def print_push(report: PushReport, out: TextIO = sys.stdout) -> None:
         print(f"{name}: {_n(report.played, 'episode')} played, from the scrobbler log.", file=out)
     if result is None:
         print(f"Plan for {name}:", file=out)
-        for line in plan.describe("the cache", report.device.name):
+        for line in plan.describe("the cache", report.device.name, explain):
             print(f"  {line}", file=out)
         for copy in plan.copies:
             if copy.key in report.conversions:
@@ -173,6 +173,7 @@ def push_json(report: PushReport) -> dict[str, Any]:
             "copy_bytes": plan.copy_bytes,
             "delete": [{"path": i.location, "reason": why} for i, why in plan.deletes],
             "unfit": [{**item(i), "reason": why} for i, why in plan.unfit],
+            "skipped": [{**item(i), "reason": why} for i, why in plan.skipped],
             "kept": plan.kept,
         },
         "result": None
