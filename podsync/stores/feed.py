@@ -71,7 +71,7 @@ class FeedStore(MediaStore):
         except PodsyncError as exc:
             self.state.record_refresh(podcast.id, error=str(exc))
             return RefreshResult(podcast, title, error=clean_text(str(exc), MAX_MESSAGE))
-        if doc.url != podcast.url:
+        if doc.url != podcast.url and self.state.podcast_by_url(doc.url) is None:
             self.state.move_podcast(podcast.id, doc.url)
         new = self.state.upsert_entries(podcast, doc.entries) if doc.modified else 0
         if doc.modified:
