@@ -124,4 +124,15 @@ def test_the_watcher_fetches_on_its_schedule(
     w.wait_for("stick: synced: copied 1", count=2)
     assert len(media_files(player)) == 2
     assert "refreshing feeds (every 1 s)" in w.log
+
+    # A filter change that empties the player is logged before the push does it.
+    (home / "config" / "config.toml").write_text(
+        '[filters]\nexclude = ["News"]\n[watch]\nfetch_interval = 1\ndebounce = 0\n'
+    )
+    podcast.add_episode("Another", time.time())
+    w.wait_for("deleted 2")
+    log = w.log
+    warning = "stick: this push deletes all 2 episodes on the player because of the filters"
+    assert log.index(warning) < log.index("deleted 2")
+    assert media_files(player) == []
     assert w.stop() == 0
