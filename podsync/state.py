@@ -25,10 +25,10 @@ from podsync.model import (
     Identity,
     MediaItem,
     Podcast,
-    PodcastCounts,
     episode_key,
 )
 from podsync.schema import MIGRATIONS, SCHEMA_VERSION
+from podsync.state_summaries import Summaries
 from podsync.text import MAX_AUTHOR, MAX_MESSAGE, clean_text
 
 _DEVICE_COLUMNS = (
@@ -46,7 +46,7 @@ _EPISODE_COLUMNS = (
 )
 
 
-class State:
+class State(Summaries):
     """The state database.  Use as a context manager or call :meth:`close`."""
 
     def __init__(self, path: Path) -> None:
@@ -434,47 +434,5 @@ class State:
         with self._transaction() as db:
             db.execute("DELETE FROM devices WHERE id = ?", (device_id,))
 
-    def device_keys(self) -> set[str]:
-        """The episodes some player held at its last sync."""
-        return {r[0] for r in self._rows("SELECT DISTINCT episode_key FROM device_files")}
-
-    def players_of(self) -> dict[str, list[str]]:
-        """Per episode key: the names of the players that held it at their last sync."""
-        held: dict[str, list[str]] = {}
-        for key, name in self._rows(
-            "SELECT f.episode_key, d.name FROM device_files f JOIN devices d ON d.id = f.device_id"
-            " ORDER BY d.name"
-        ):
-            held.setdefault(key, []).append(name)
-        return held
-
-    def device_file_counts(self) -> dict[str, int]:
-        return {
-            r[0]: r[1]
-            for r in self._rows("SELECT device_id, COUNT(*) FROM device_files GROUP BY device_id")
-        }
-
     def integrity_check(self) -> str:
         return self._rows("PRAGMA integrity_check")[0][0]
-
-    # summaries, for status and list
-
-    def podcast_summary(self) -> dict[int, PodcastCounts]:
-        """Per podcast id: episodes known, cached, played, and the cache's bytes."""
-        return {
-            r[0]: PodcastCounts(*r[1:])
-            for r in self._rows(
-                "SELECT podcast_id, COUNT(*), COUNT(cache_path), COUNT(played_at),"
-                " COALESCE(SUM(cache_size), 0) FROM episodes GROUP BY podcast_id"
-            )
-        }
-
-    def device_podcast_counts(self) -> dict[tuple[str, int], int]:
-        """Per (device id, podcast id): the episodes on that player at its last sync."""
-        return {
-            (r[0], r[1]): r[2]
-            for r in self._rows(
-                "SELECT f.device_id, e.podcast_id, COUNT(*) FROM device_files f"
-                " JOIN episodes e ON e.key = f.episode_key GROUP BY f.device_id, e.podcast_id"
-            )
-        }
