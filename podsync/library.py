@@ -14,9 +14,10 @@ from urllib.parse import urlsplit
 
 from podsync.app import App
 from podsync.config import podcast_matches
-from podsync.errors import UsageError
+from podsync.errors import DeviceError, UsageError
 from podsync.filters import PlanState
 from podsync.model import MediaItem, Podcast
+from podsync.player.devices import push_lock
 from podsync.stores.cache import CacheStore
 from podsync.wanted import wanted
 
@@ -46,6 +47,8 @@ class Freed:
     """What a clean or an unsubscribe took out of the cache."""
 
     items: list[MediaItem] = field(default_factory=list)
+    busy: str | None = None
+    """Why nothing was cleaned: a push that was running (it cleans when it ends)."""
 
     @property
     def bytes(self) -> int:
@@ -91,8 +94,20 @@ def clean(app: App, *, dry_run: bool = False) -> Freed:
 
     An episode goes when neither the fetch nor any player's settings select it,
     and no player holds it unplayed; ``fetch.keep_played`` keeps played ones, and
-    podcasts with ``fetch = false`` keep all theirs.
+    podcasts with ``fetch = false`` keep all theirs.  It holds every player's push
+    lock meanwhile: while a push runs (its plan may name any cached episode), it
+    cleans nothing.
     """
+    with contextlib.ExitStack() as locks:
+        for device in app.state.devices():
+            try:
+                locks.enter_context(push_lock(app.home.locks_dir, device, wait=0))
+            except DeviceError:
+                return Freed(busy=f"a push to {device.name} is running")
+        return _clean(app, dry_run)
+
+
+def _clean(app: App, dry_run: bool) -> Freed:
     cache = CacheStore(app.home.episodes_dir, app.state)
     cached = cache.list()
     if not cached:

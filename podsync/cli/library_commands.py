@@ -10,7 +10,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
-from podsync.errors import EXIT_OK
+from podsync.errors import EXIT_FAILED, EXIT_OK
 
 if TYPE_CHECKING:
     from podsync.app import App
@@ -78,6 +78,9 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
     with _open() as app:
         freed = clean(app, dry_run=args.dry_run)
+    if freed.busy:
+        print(f"podsync: error: not cleaned: {freed.busy}; it cleans when done", file=sys.stderr)
+        return EXIT_FAILED
     verb = "Would delete" if args.dry_run else "Deleted"
     for item in sorted(freed.items, key=lambda i: (i.podcast.casefold(), -i.published)):
         print(f"  {item.label}")
