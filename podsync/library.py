@@ -19,6 +19,7 @@ from podsync.filters import PlanState
 from podsync.model import MediaItem, Podcast
 from podsync.player.devices import push_lock
 from podsync.stores.cache import CacheStore
+from podsync.stores.feed import offered_items
 from podsync.wanted import wanted
 
 
@@ -112,11 +113,7 @@ def _clean(app: App, dry_run: bool) -> Freed:
     cached = cache.list()
     if not cached:
         return Freed()
-    offered = [
-        MediaItem(e.key, e.podcast, e.title, e.published, e.url, e.size, e.ext, e.author)
-        for e in app.state.episodes(offered=True)
-    ]
-    items = list({i.key: i for i in [*offered, *cached]}.values())
+    items = list({i.key: i for i in [*offered_items(app.state), *cached]}.values())
     state = plan_state(app)
     keep = {i.key for i in wanted(app).select(items, state)}
     on_players = app.state.device_keys()

@@ -21,6 +21,7 @@ from podsync.errors import DeviceError
 from podsync.filters import PlanState, Space
 from podsync.model import Device, Plan
 from podsync.names import check_folder
+from podsync.plan import explain_uncached
 from podsync.player.devices import push_lock
 from podsync.player.manifest import Manifest
 from podsync.player.mounts import mount_of
@@ -37,6 +38,7 @@ from podsync.steps.tags import Tagger
 from podsync.stores.cache import CacheStore
 from podsync.stores.converted import ConvertingStore, unwanted_conversions
 from podsync.stores.device import DeviceStore
+from podsync.stores.feed import offered_items
 from podsync.sync import SyncManager, SyncResult
 from podsync.tasks import TaskManager
 from podsync.wanted import copy_filters, delete_filters, filter_warnings
@@ -223,6 +225,14 @@ def _sync(
             if warn is not None:
                 warn(warning)
         if dry_run:
+            plan = explain_uncached(
+                offered_items(app.state),
+                {e.key for e in manifest.files.values()}
+                | {e.key for e in app.state.episodes(cached=True)},
+                plan,
+                manager.copy_filters,
+                state,
+            )
             return PushReport(device, path, plan, None, warnings, report_played, conversions)
         progress.start(
             f"syncing {device.name}",

@@ -116,6 +116,9 @@ def test_per_podcast_settings_and_explain(
     assert "copy    News — News episode 4" in dry.stdout
     assert "skip    News — News episode 3  (keep: not among the newest 1 of News)" in dry.stdout
     assert "skip    Talk Show — Talk Show episode 2  (sync = false)" in dry.stdout
+    # Episodes known from the feeds but not cached are explained too.
+    old_one = "skip    Old Radio — Old Radio episode 1  (max_age: published more than 1 days ago)"
+    assert old_one in dry.stdout
     assert "Would copy 1" in dry.stdout
     podsync("push")
     assert [f.split("/")[1] for f in media_files(player)] == ["News"]

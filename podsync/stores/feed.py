@@ -33,6 +33,14 @@ class RefreshResult:
     gone: bool = False
 
 
+def offered_items(state: State) -> list[MediaItem]:
+    """Every episode the feeds offer (not of gone or unsubscribed podcasts), as items."""
+    return [
+        MediaItem(e.key, e.podcast, e.title, e.published, e.url, e.size, e.ext, e.author)
+        for e in state.episodes(offered=True)
+    ]
+
+
 class FeedStore(MediaStore):
     """Every episode the subscribed feeds list; items are read with a (resumable) GET."""
 
@@ -45,10 +53,7 @@ class FeedStore(MediaStore):
         self.limits = limits
 
     def list(self) -> list[MediaItem]:
-        return [
-            MediaItem(e.key, e.podcast, e.title, e.published, e.url, e.size, e.ext, e.author)
-            for e in self.state.episodes(offered=True)
-        ]
+        return offered_items(self.state)
 
     def refresh_one(self, podcast: Podcast) -> RefreshResult:
         """Fetch one feed and record its episodes; failures are returned, not raised.
