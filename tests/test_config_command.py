@@ -49,6 +49,7 @@ def test_the_documented_example_loads_and_config_shows_it(podsync) -> None:
     assert "keep = 3  # default: 5" in out
     assert "# newest episodes kept per podcast" in out
     assert '[devices.clip.filters]\nkeep = 2\ninclude = ["Silent*"]' in out
+    assert '[podcasts."The Daily*"]\nkeep = 1\nmax_age_days = 2' in out
     assert podsync("config", "--path").stdout.strip() == str(config)
 
 
