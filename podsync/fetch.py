@@ -152,7 +152,7 @@ def fetch(
             result = manager.execute(plan)
     progress.close()
     report = FetchReport(refreshed, result)
-    if not (result.failed or result.cancelled):
+    if not result.cancelled:
         report.cleaned = clean(app)
     return report
 

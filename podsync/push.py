@@ -77,14 +77,14 @@ def push(
 ) -> PushReport:
     """Sync the cache to ``device`` mounted at ``path`` (or, with ``dry_run``, only plan it).
 
-    ``warn`` hears each warning before anything is changed.  After a push, the cache
-    is cleaned (:func:`podsync.library.clean`).
+    ``warn`` hears each warning before anything is changed.  After a push that
+    changed something, the cache is cleaned (:func:`podsync.library.clean`).
     """
     with push_lock(app.home.locks_dir, device):
         report = _sync(
             app, device, path, progress, dry_run=dry_run, delete=delete, cancel=cancel, warn=warn
         )
-    if not dry_run and report.ok:
+    if not dry_run and report.ok and (not report.plan.empty or report.played):
         from podsync.library import clean
 
         clean(app)

@@ -8,6 +8,8 @@ through the same :func:`podsync.push.push` as ``podsync push``.  Folders that
 appear in the automount folders (where there is no udev) and new episodes in
 the cache (while a player stays connected) come in from watchdog's threads.
 
+Stale feeds are refreshed before a push and on a schedule (:mod:`podsync.watch.freshen`).
+
 A device is in at most one of three states: *waiting* for its mount,
 *syncing*, or *connected* (synced, still mounted).  Events for a device that is
 already in one of them change nothing, so repeated events start one sync.
