@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -60,15 +61,27 @@ def unsubscribe(app: App, podcasts: list[Podcast]) -> Freed:
     """Forget ``podcasts``: delete their cached files and stop refreshing them.
 
     Their episodes stay known to the state, so each player's next push deletes
-    them there (podsync's files only).
+    them there (podsync's files only).  Waits briefly for a running push, whose
+    plan may be copying one of those files, and reports it busy after that.
     """
-    cache = CacheStore(app.home.episodes_dir, app.state)
-    titles = {p.title for p in podcasts}
-    freed = Freed([i for i in cache.list() if i.podcast in titles])
-    _remove(cache, freed.items)
-    for podcast in podcasts:
-        app.state.unsubscribe(podcast.id)
+    ids = {p.id for p in podcasts}
+    with push_locks(app, wait=3.0):
+        cache = CacheStore(app.home.episodes_dir, app.state)
+        keys = {e.key for e in app.state.episodes(cached=True) if e.podcast_id in ids}
+        freed = Freed([i for i in cache.list() if i.key in keys])
+        _remove(cache, freed.items)
+        for podcast in podcasts:
+            app.state.unsubscribe(podcast.id)
     return freed
+
+
+@contextlib.contextmanager
+def push_locks(app: App, wait: float) -> Iterator[None]:
+    """Hold every registered player's push lock (raise ``DeviceError`` when one is busy)."""
+    with contextlib.ExitStack() as locks:
+        for device in app.state.devices():
+            locks.enter_context(push_lock(app.home.locks_dir, device, wait=wait))
+        yield
 
 
 def rename_podcast(app: App, podcast: Podcast, title: str) -> Podcast:
@@ -99,13 +112,11 @@ def clean(app: App, *, dry_run: bool = False) -> Freed:
     lock meanwhile: while a push runs (its plan may name any cached episode), it
     cleans nothing.
     """
-    with contextlib.ExitStack() as locks:
-        for device in app.state.devices():
-            try:
-                locks.enter_context(push_lock(app.home.locks_dir, device, wait=0))
-            except DeviceError:
-                return Freed(busy=f"a push to {device.name} is running")
-        return _clean(app, dry_run)
+    try:
+        with push_locks(app, wait=0):
+            return _clean(app, dry_run)
+    except DeviceError as exc:
+        return Freed(busy=str(exc))
 
 
 def _clean(app: App, dry_run: bool) -> Freed:

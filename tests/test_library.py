@@ -182,7 +182,7 @@ def test_list_and_fetch_one_podcast(
 
 
 def test_clean_by_hand_says_what_it_freed_and_keep_played_keeps(
-    podsync, make_podcast, home: Path, player: Path
+    podsync, make_podcast, home: Path
 ) -> None:
     news = make_podcast("news", "News", 4)
     podsync("subscribe", news.url)
