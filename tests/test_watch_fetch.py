@@ -104,6 +104,7 @@ def test_a_stalled_feed_does_not_hold_the_push_back(
     w.wait_for("clip: synced: copied 1")
     assert any("Fresh this morning" in f for f in media_files(player))
     assert "1 feed failed" in w.log
+    assert w.log.count("refreshing feeds") == 1  # news in the cache refresh nothing
     assert w.stop() == 0
 
 

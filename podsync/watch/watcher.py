@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from podsync.app import App
@@ -42,6 +43,8 @@ from podsync.watch.notify import notify
 from podsync.watch.udev_events import UdevEvents, UEvent, open_udev
 
 log = logging.getLogger("podsync.watch")
+
+NEW_IN_CACHE = "new episodes in the cache"
 
 RETRY_FIRST, RETRY_MAX = 0.25, 4.0
 """Seconds between looks for the marker in a folder that just appeared (doubling)."""
@@ -76,6 +79,8 @@ class Sync:
     thread: threading.Thread | None = None
     again: bool = False
     """New episodes arrived in the cache while it ran: push once more."""
+    fetch_first: bool = True
+    """Refresh stale feeds first (not when the cache's news started it)."""
 
 
 @dataclass
@@ -337,12 +342,7 @@ class Watcher:
                 sync.again = True
             for connected in list(self._connected.values()):
                 if read_marker(connected.path) == connected.device.id:
-                    self._start(
-                        connected.device,
-                        connected.path,
-                        "new episodes in the cache",
-                        connected.devname,
-                    )
+                    self._start(connected.device, connected.path, NEW_IN_CACHE, connected.devname)
 
     # --- syncs -------------------------------------------------------------------------------
 
@@ -363,6 +363,7 @@ class Watcher:
             return
         self._connected.pop(device.id, None)
         sync = Sync(device, path, devname if devname and devname.startswith("/dev/") else None)
+        sync.fetch_first = reason != NEW_IN_CACHE
         self._syncs[device.id] = sync
         log.info("%s: syncing (%s)", device.name, reason)
         sync.thread = threading.Thread(
@@ -372,7 +373,7 @@ class Watcher:
 
     def _run_sync(self, sync: Sync) -> None:
         try:
-            fresh = self._fresh.before_push(sync.device.name)
+            fresh = self._fresh.before_push(sync.device.name) if sync.fetch_first else None
             outcome = self._push(sync.device, sync.path, sync.cancel)
             if fresh is not None:
                 outcome = Outcome(outcome.ok, f"{outcome.text}; {fresh}")
@@ -399,7 +400,7 @@ class Watcher:
             return
         self._connected[sync.device.id] = Connected(sync.device, sync.path, sync.devname)
         if sync.again:
-            self._start(sync.device, sync.path, "new episodes in the cache", sync.devname)
+            self._start(sync.device, sync.path, NEW_IN_CACHE, sync.devname)
 
     def _gone(self, which: Callable[[str | None, Path], bool], why: str) -> None:
         """Forget the players ``which`` selects (by device node, path); stop their syncs."""
@@ -432,14 +433,11 @@ def push_outcome(device: Device, path: Path, cancel: threading.Event) -> Outcome
 
     try:
         with App.open() as app:
-            report = push(
-                app,
-                device,
-                path,
+            quiet, warn = (
                 Progress("syncing", enabled=False),
-                cancel=cancel,
-                warn=lambda text: log.warning("%s: %s", device.name, text),
+                partial(log.warning, "%s: %s", device.name),
             )
+            report = push(app, device, path, quiet, cancel=cancel, warn=warn)
     except PodsyncError as exc:
         return Outcome(False, str(exc))
     except OSError as exc:  # unplugged mid-run
