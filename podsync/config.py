@@ -68,6 +68,8 @@ def _speed(value: float) -> None:
         raise ValueError(f"must be from 0.5 to 4, not {value}")
 
 
+WEEK = 7 * 86400
+
 DEVICE_SECTIONS = ("push", "filters", "names", "playlists", "tags", "player")
 """Sections a ``[devices.NAME.SECTION]`` table may override for one player."""
 
@@ -179,15 +181,21 @@ SETTINGS: dict[str, dict[str, Setting]] = {
             3600,
             "seconds: a player plugged in refreshes the feeds first if they are older",
             minimum=0,
+            maximum=WEEK,
         ),
         "fetch_timeout": Setting(
             int,
             60,
             "seconds a refresh on plug-in may hold the push back; then what is cached goes",
             minimum=1,
+            maximum=3600,
         ),
         "fetch_interval": Setting(
-            int, 21600, "seconds between fetches while the watcher runs (0: never)", minimum=0
+            int,
+            21600,
+            "seconds between fetches while the watcher runs (0: never)",
+            minimum=0,
+            maximum=WEEK,
         ),
     },
     "player": {
