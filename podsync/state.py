@@ -173,6 +173,11 @@ class State(Summaries):
                 (podcast_id,),
             )
 
+    def resubscribe(self, podcast_id: int) -> None:
+        """Follow a podcast unsubscribed from again (the next fetch reads it)."""
+        with self._transaction() as db:
+            db.execute("UPDATE podcasts SET status = 'ok' WHERE id = ?", (podcast_id,))
+
     def unsubscribed_keys(self) -> frozenset[str]:
         """The episodes of podcasts unsubscribed from: they leave every player."""
         return frozenset(

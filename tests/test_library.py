@@ -53,8 +53,11 @@ def test_unsubscribe_forgets_the_podcast_and_its_episodes_leave_the_player(
     bad = podsync("unsubscribe", "Nothing*", check=2)
     assert bad.stderr == "podsync: error: no podcast matches 'Nothing*' (see: podsync list)\n"
 
-    # Subscribing again brings it back.
-    podsync("subscribe", news.url)
+    # Subscribing again (or importing it from OPML) brings it back.
+    opml = home.parent / "feeds.opml"
+    opml.write_text(f'<opml version="2.0"><body><outline xmlUrl="{news.url}"/></body></opml>')
+    assert "Subscribed to 1 of 1 feeds" in podsync("import", str(opml)).stdout
+    assert "already subscribed" in podsync("subscribe", news.url, check=2).stderr
     podsync("fetch")
     assert "copied 3" in podsync("push").stdout
 
