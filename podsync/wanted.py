@@ -102,7 +102,8 @@ def wanted(app: App, only: set[str] | None = None) -> AnyOf:
     """One copy filter: what the fetch's settings or any registered player's want."""
     titles = [p.title for p in app.state.podcasts()]
     unsubscribed = app.state.unsubscribed_keys()
-    chains = [tuple(fetch_filters(app.config, titles, only))]
+    gone: list[CopyFilter] = [NotIn(unsubscribed, "unsubscribed")] if unsubscribed else []
+    chains = [(*gone, *fetch_filters(app.config, titles, only))]
     for device in app.state.devices():
         cfg = app.config.for_device(device.name, device.profile)
         chain = copy_filters(cfg, titles, unsubscribed)
