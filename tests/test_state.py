@@ -169,8 +169,6 @@ def test_database_of_the_previous_version_gains_chosen_titles_and_unsubscribing(
     from podsync.state import MIGRATIONS
     from podsync.text import clean_text
 
-    from podsync.text import clean_text
-
     previous = len(MIGRATIONS) - 1
     path = tmp_path / "s.db"
     db = sqlite3.connect(path)
