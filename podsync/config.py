@@ -68,8 +68,13 @@ def _speed(value: float) -> None:
         raise ValueError(f"must be from 0.5 to 4, not {value}")
 
 
+WEEK = 7 * 86400
+
 DEVICE_SECTIONS = ("push", "filters", "names", "playlists", "tags", "player")
 """Sections a ``[devices.NAME.SECTION]`` table may override for one player."""
+
+PODCAST_SECTION = "podcast"
+"""The section :meth:`Config.for_podcast` adds: ``sync`` and ``fetch`` of one podcast."""
 
 
 SETTINGS: dict[str, dict[str, Setting]] = {
@@ -92,6 +97,9 @@ SETTINGS: dict[str, dict[str, Setting]] = {
         ),
         "cache_reserve": Setting(
             str, "200 MB", "free space always left on the cache's disk", check=parse_size
+        ),
+        "keep_played": Setting(
+            bool, False, "keep episodes in the cache once played (false: the cache cleans itself)"
         ),
     },
     "push": {
@@ -168,6 +176,27 @@ SETTINGS: dict[str, dict[str, Setting]] = {
             maximum=86400,
         ),
         "notify": Setting(bool, True, "show a desktop notification when a sync ends"),
+        "fetch_max_age": Setting(
+            int,
+            3600,
+            "seconds: a player plugged in refreshes the feeds first if they are older",
+            minimum=0,
+            maximum=WEEK,
+        ),
+        "fetch_timeout": Setting(
+            int,
+            60,
+            "seconds a refresh on plug-in may hold the push back; then what is cached goes",
+            minimum=1,
+            maximum=3600,
+        ),
+        "fetch_interval": Setting(
+            int,
+            21600,
+            "seconds between fetches while the watcher runs (0: never)",
+            minimum=0,
+            maximum=WEEK,
+        ),
     },
     "player": {
         "formats": Setting(
@@ -196,6 +225,15 @@ SETTINGS: dict[str, dict[str, Setting]] = {
 }
 
 
+PODCAST_SETTINGS: dict[str, Setting] = {
+    "keep": SETTINGS["filters"]["keep"],
+    "max_age_days": SETTINGS["filters"]["max_age_days"],
+    "sync": Setting(bool, True, "put this podcast on players (false: fetch it, never push it)"),
+    "fetch": Setting(bool, True, "refresh this podcast (false: keep what is cached, stop)"),
+}
+"""Keys of a ``[podcasts."TITLE OR GLOB"]`` table; keep and max_age_days replace [filters]'."""
+
+
 @dataclass(frozen=True)
 class Config:
     """The effective settings: defaults overlaid with the config file."""
@@ -206,6 +244,8 @@ class Config:
     """Per-player overrides: device name → section → key → value."""
     given: Mapping[str, frozenset[str]] = field(default_factory=dict)
     """The keys of each section the config file sets (a profile does not change those)."""
+    podcasts: tuple[tuple[str, Mapping[str, Any]], ...] = ()
+    """Per-podcast settings, in file order: (title or glob, key → value)."""
 
     def get(self, section: str, key: str) -> Any:
         return self.values[section][key]
@@ -225,7 +265,24 @@ class Config:
             }
             for s, keys in self.values.items()
         }
+        return Config(values, self.path, podcasts=self.podcasts)
+
+    def for_podcast(self, title: str) -> Config:
+        """The settings for one podcast: its ``[podcasts."…"]`` tables (any case; a later
+        match wins) over these; ``get("podcast", "sync" | "fetch")`` answer for it."""
+        values = {s: dict(keys) for s, keys in self.values.items()}
+        values[PODCAST_SECTION] = {k: s.default for k, s in PODCAST_SETTINGS.items()}
+        for pattern, table in self.podcasts:
+            if podcast_matches(pattern, title):
+                for key, value in table.items():
+                    values["filters" if key in SETTINGS["filters"] else PODCAST_SECTION][key] = (
+                        value
+                    )
         return Config(values, self.path)
+
+    def unmatched_podcast_patterns(self, titles: list[str]) -> list[str]:
+        """The ``[podcasts."…"]`` patterns that match none of ``titles``."""
+        return [p for p, _ in self.podcasts if not any(podcast_matches(p, t) for t in titles)]
 
     @classmethod
     def defaults(cls) -> Config:
@@ -254,6 +311,7 @@ class Config:
         devices = data.pop("devices", {})
         if not isinstance(devices, dict):
             raise ConfigError(_where(path, text, "devices", "devices must be a [table]"))
+        podcasts = _podcasts(data.pop("podcasts", {}), path, text)
         values = {s: dict(v) for s, v in Config.defaults().values.items()}
         _merge(values, data, SETTINGS, text, path, "")
         given = {s: frozenset(t) for s, t in data.items() if isinstance(t, dict)}
@@ -277,7 +335,38 @@ class Config:
                         "(podsync device add --folder)",
                     )
                 )
-        return cls(values, path, overrides, given)
+        return cls(values, path, overrides, given, podcasts)
+
+
+def podcast_matches(pattern: str, title: str) -> bool:
+    """Whether a podcast ``title`` is ``pattern`` (a title or a glob), in any case."""
+    import fnmatch
+
+    return fnmatch.fnmatchcase(title.casefold(), pattern.casefold())
+
+
+def _podcasts(tables: Any, path: Path, text: str) -> tuple[tuple[str, Mapping[str, Any]], ...]:
+    """Check the ``[podcasts."…"]`` tables."""
+    if not isinstance(tables, dict):
+        raise ConfigError(_where(path, text, "podcasts", "podcasts must be a [table]"))
+    checked = []
+    for pattern, table in tables.items():
+        where = f"podcasts.{pattern}"
+        if not isinstance(table, dict):
+            raise ConfigError(_where(path, text, where, f'podcasts."{pattern}" must be a [table]'))
+        values = {}
+        for key, value in table.items():
+            setting = PODCAST_SETTINGS.get(key)
+            if setting is None:
+                raise ConfigError(
+                    _where(
+                        path, text, f"{where}.{key}", f'unknown setting podcasts."{pattern}".{key}'
+                    )
+                )
+            name = f'podcasts."{pattern}".{key}'
+            values[key] = _check(setting, name, value, path, text)
+        checked.append((pattern, values))
+    return tuple(checked)
 
 
 def _merge(
@@ -343,6 +432,7 @@ _KEY = re.compile(r"^\s*[\"']?([A-Za-z0-9_-]+)[\"']?\s*=")
 def _where(path: Path, text: str, dotted: str, message: str) -> str:
     """Prefix ``message`` with the file and the line that defines ``dotted`` (a table or key)."""
     table = ""
+    dotted = dotted.replace(" ", "").replace('"', "")
     for number, line in enumerate(text.splitlines(), start=1):
         header, key = _HEADER.match(line), _KEY.match(line)
         if header:

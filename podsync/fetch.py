@@ -9,8 +9,10 @@ cache store, fitted into the cache disk's free space.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -21,7 +23,8 @@ from podsync.config import Config
 from podsync.errors import FeedError, PodsyncError, UsageError
 from podsync.feeds.http import is_feed_url, new_session
 from podsync.feeds.parse import Limits, fetch_feed, read_capped
-from podsync.filters import NewestPerPodcast, PlanState, Space
+from podsync.filters import PlanState, Space
+from podsync.library import Freed, clean
 from podsync.model import Podcast
 from podsync.sizes import parse_size
 from podsync.steps.mtime import PublishedMtime
@@ -29,6 +32,7 @@ from podsync.stores.cache import CacheStore
 from podsync.stores.feed import FeedStore, RefreshResult
 from podsync.sync import SyncManager, SyncResult
 from podsync.tasks import TaskManager
+from podsync.wanted import wanted
 
 if TYPE_CHECKING:
     from requests import Session
@@ -43,6 +47,8 @@ class FetchReport:
     refreshed: list[RefreshResult]
     sync: SyncResult | None
     """The downloads; None when only the feeds were refreshed."""
+    cleaned: Freed = field(default_factory=Freed)
+    """What the clean after the downloads took out of the cache."""
 
     @property
     def failed_feeds(self) -> list[RefreshResult]:
@@ -63,7 +69,7 @@ def subscribe(app: App, url: str) -> tuple[Podcast, int]:
     if not is_feed_url(url):
         raise UsageError(f"not a feed URL: {url!r} (expected http:// or https://)")
     known = app.state.podcast_by_url(url)
-    if known is not None and known.status != "gone":
+    if known is not None and known.status not in ("gone", "unsubscribed"):
         raise UsageError(f"already subscribed to {url}")
     with new_session(1, 1) as session:
         try:
@@ -71,7 +77,7 @@ def subscribe(app: App, url: str) -> tuple[Podcast, int]:
         except FeedError as exc:
             raise FeedError(f"cannot subscribe to {url}: {exc}") from None
     moved = app.state.podcast_by_url(doc.url)
-    if doc.url != url and moved is not None and moved.status != "gone":
+    if doc.url != url and moved is not None and moved.status not in ("gone", "unsubscribed"):
         raise UsageError(f"already subscribed to {doc.url} (where {url} redirects)")
     podcast = known or moved or app.state.add_podcast(doc.url, doc.title)
     if podcast.url != doc.url:
@@ -84,10 +90,24 @@ def subscribe(app: App, url: str) -> tuple[Podcast, int]:
     return podcast, new
 
 
-def fetch(app: App, progress: Progress, download: bool = True) -> FetchReport:
-    """Refresh every feed that is not gone, then download what the copy filters want."""
+def fetch(
+    app: App,
+    progress: Progress,
+    download: bool = True,
+    podcasts: list[Podcast] | None = None,
+    cancel: threading.Event | None = None,
+) -> FetchReport:
+    """Refresh the feeds (``podcasts``, else every one not gone and not ``fetch = false``),
+    then download what the fetch's or a player's settings want of them, then clean the
+    cache.  ``cancel`` stops it between feeds and between downloads."""
     cfg = app.config
-    podcasts = [p for p in app.state.podcasts() if p.status != "gone"]
+    only = None if podcasts is None else {p.title for p in podcasts}
+    if podcasts is None:
+        podcasts = [
+            p
+            for p in app.state.podcasts()
+            if p.status != "gone" and cfg.for_podcast(p.title).get("podcast", "fetch")
+        ]
     workers = cfg.get("fetch", "refresh_workers")
     downloads = cfg.get("fetch", "download_workers")
     hosts = len({urlsplit(p.url).netloc for p in podcasts}) or 1
@@ -100,30 +120,45 @@ def fetch(app: App, progress: Progress, download: bool = True) -> FetchReport:
                 for result in pool.map(feeds.refresh_one, podcasts):
                     refreshed.append(result)
                     progress.step(failed=result.error is not None)
+                    if stopped(cancel):
+                        pool.shutdown(cancel_futures=True)
+                        break
             except BaseException:
                 pool.shutdown(cancel_futures=True)
                 raise
         if wants_artwork(app):
             fetch_covers(app, session, Limits.from_config(cfg))
-        if not download:
+        if not download or stopped(cancel):
             progress.close()
             return FetchReport(refreshed, None)
         reserve = parse_size(cfg.get("fetch", "cache_reserve"))
         cache = CacheStore(app.home.episodes_dir, app.state, reserve)
-        with TaskManager(downloads, 1, progress.on_task, progress.on_bytes) as tasks:
+        with TaskManager(downloads, 1, progress.on_task, progress.on_bytes, cancel) as tasks:
             manager = SyncManager(
                 feeds,
                 cache,
-                [NewestPerPodcast(cfg.get("filters", "keep"))],
+                [wanted(app, only)],
                 [],
                 post_steps=[PublishedMtime()],
                 tasks=tasks,
             )
-            plan = manager.plan(PlanState(space=cache_space(app.home.episodes_dir, cfg)))
+            state = PlanState(
+                now=time.time(),
+                played=frozenset(app.state.played_keys()),
+                space=cache_space(app.home.episodes_dir, cfg),
+            )
+            plan = manager.plan(state)
             progress.start("downloading", len(plan.copies), plan.copy_bytes)
             result = manager.execute(plan)
     progress.close()
-    return FetchReport(refreshed, result)
+    report = FetchReport(refreshed, result)
+    if not result.cancelled:
+        report.cleaned = clean(app)
+    return report
+
+
+def stopped(cancel: threading.Event | None) -> bool:
+    return cancel is not None and cancel.is_set()
 
 
 def wants_artwork(app: App) -> bool:

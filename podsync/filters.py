@@ -13,7 +13,7 @@ from __future__ import annotations
 import fnmatch
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Sequence, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -73,11 +73,17 @@ class Selection:
     """Keys the source still offers."""
     wanted: Set[str]
     """Keys the copy filters selected."""
+    why: Mapping[str, str] = field(default_factory=dict)
+    """For a key the copy filters dropped: the reason of the first one that did."""
 
 
 class CopyFilter(Protocol):
     def select(self, items: Sequence[MediaItem], state: PlanState) -> list[MediaItem]:
         """The subset of ``items`` that passes, in the same order."""
+        ...
+
+    def why(self, item: MediaItem) -> str:
+        """Why ``select`` dropped ``item``: the setting, in a few words."""
         ...
 
 
@@ -101,6 +107,9 @@ class NotDone:
     def select(self, items: Sequence[MediaItem], state: PlanState) -> list[MediaItem]:
         return [i for i in items if i.key not in state.done]
 
+    def why(self, item: MediaItem) -> str:
+        return "finished: deleted or played on this player"
+
 
 @dataclass(frozen=True)
 class NotPlayed:
@@ -108,6 +117,9 @@ class NotPlayed:
 
     def select(self, items: Sequence[MediaItem], state: PlanState) -> list[MediaItem]:
         return [i for i in items if i.key not in state.played]
+
+    def why(self, item: MediaItem) -> str:
+        return "played"
 
 
 @dataclass(frozen=True)
@@ -128,32 +140,108 @@ class Podcasts:
 
         return (not self.include or matches(self.include)) and not matches(self.exclude)
 
+    def why(self, item: MediaItem) -> str:
+        title = item.podcast.casefold()
+        for pattern in self.exclude:
+            if fnmatch.fnmatchcase(title, pattern.casefold()):
+                return f"exclude: matches {pattern!r}"
+        return f"include: matches none of {', '.join(repr(p) for p in self.include)}"
+
 
 @dataclass(frozen=True)
 class MaxAge:
-    """Drop episodes published more than ``days`` ago (undated ones stay)."""
+    """Drop episodes published more than ``days`` ago (undated ones stay); ``per_podcast``
+    gives some podcasts their own limit (0: none)."""
 
     days: int
+    per_podcast: tuple[tuple[str, int], ...] = ()
+
+    def days_for(self, podcast: str) -> int:
+        return dict(self.per_podcast).get(podcast, self.days)
 
     def select(self, items: Sequence[MediaItem], state: PlanState) -> list[MediaItem]:
-        oldest = state.now - self.days * DAY
-        return [i for i in items if i.published <= 0 or i.published >= oldest]
+        limits = dict(self.per_podcast)
+        return [
+            i
+            for i in items
+            if i.published <= 0
+            or not limits.get(i.podcast, self.days)
+            or i.published >= state.now - limits.get(i.podcast, self.days) * DAY
+        ]
+
+    def why(self, item: MediaItem) -> str:
+        return f"max_age: published more than {self.days_for(item.podcast)} days ago"
 
 
 @dataclass(frozen=True)
 class NewestPerPodcast:
-    """Keep the newest ``count`` episodes of each podcast."""
+    """Keep the newest ``count`` episodes of each podcast (``per_podcast``: its own count)."""
 
     count: int
+    per_podcast: tuple[tuple[str, int], ...] = ()
+
+    def count_for(self, podcast: str) -> int:
+        return dict(self.per_podcast).get(podcast, self.count)
 
     def select(self, items: Sequence[MediaItem], state: PlanState) -> list[MediaItem]:
+        counts = dict(self.per_podcast)
         seen: dict[str, int] = defaultdict(int)
         keep = set()
         for item in newest_first(items):
-            if seen[item.podcast] < self.count:
+            if seen[item.podcast] < counts.get(item.podcast, self.count):
                 seen[item.podcast] += 1
                 keep.add(item.key)
         return [i for i in items if i.key in keep]
+
+    def why(self, item: MediaItem) -> str:
+        return f"keep: not among the newest {self.count_for(item.podcast)} of {item.podcast}"
+
+
+@dataclass(frozen=True)
+class Without:
+    """Drop these ``podcasts`` (by title), for ``reason`` (such as "sync = false")."""
+
+    podcasts: frozenset[str]
+    reason: str
+
+    def select(self, items: Sequence[MediaItem], state: PlanState) -> list[MediaItem]:
+        return [i for i in items if i.podcast not in self.podcasts]
+
+    def why(self, item: MediaItem) -> str:
+        return self.reason
+
+
+@dataclass(frozen=True)
+class NotIn:
+    """Drop the episodes ``keys`` names, for ``reason`` (unsubscribed podcasts, for one)."""
+
+    keys: frozenset[str]
+    reason: str
+
+    def select(self, items: Sequence[MediaItem], state: PlanState) -> list[MediaItem]:
+        return [i for i in items if i.key not in self.keys]
+
+    def why(self, item: MediaItem) -> str:
+        return self.reason
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """Pass what any one of ``chains`` (each a list of filters run in turn) passes."""
+
+    chains: tuple[tuple[CopyFilter, ...], ...]
+
+    def select(self, items: Sequence[MediaItem], state: PlanState) -> list[MediaItem]:
+        passed: set[str] = set()
+        for chain in self.chains:
+            candidates = list(items)
+            for copy_filter in chain:
+                candidates = copy_filter.select(candidates, state)
+            passed.update(i.key for i in candidates)
+        return [i for i in items if i.key in passed]
+
+    def why(self, item: MediaItem) -> str:
+        return "wanted by no player and not among the episodes to fetch"
 
 
 # Delete filters
@@ -173,7 +261,7 @@ class NotWanted:
 
     def select(self, selection: Selection, state: PlanState) -> Iterable[tuple[MediaItem, str]]:
         return [
-            (i, "no longer among the episodes to keep")
+            (i, selection.why.get(i.key, "no longer among the episodes to keep"))
             for i in selection.held
             if i.key not in selection.wanted
         ]

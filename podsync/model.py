@@ -33,13 +33,16 @@ class MediaItem:
 class Plan:
     """Deletes (target items, with reasons), then copies (source items, newest first).
 
-    ``unfit`` are copies the copy filters wanted that the target has no room for.
+    ``unfit`` are copies the copy filters wanted that the target has no room for;
+    ``skipped`` the source's other items the target lacks, each with the filter that
+    kept it off.
     """
 
     copies: tuple[MediaItem, ...]
     deletes: tuple[tuple[MediaItem, str], ...]
     kept: int = 0
     unfit: tuple[tuple[MediaItem, str], ...] = ()
+    skipped: tuple[tuple[MediaItem, str], ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -49,11 +52,13 @@ class Plan:
     def copy_bytes(self) -> int:
         return sum(i.size or 0 for i in self.copies)
 
-    def describe(self, source: str, target: str) -> list[str]:
-        """Human-readable lines, one per action."""
+    def describe(self, source: str, target: str, explain: bool = False) -> list[str]:
+        """Human-readable lines, one per action (``explain``: and per episode left off)."""
         lines = [f"delete  {item.location}  ({reason})" for item, reason in self.deletes]
         lines += [f"copy    {item.label}" for item in self.copies]
         lines += [f"no room {item.label}  ({reason})" for item, reason in self.unfit]
+        if explain:
+            lines += [f"skip    {item.label}  ({reason})" for item, reason in self.skipped]
         if not self.copies and not self.deletes:
             lines.insert(0, f"nothing to do: {target} is up to date with {source}")
         return lines

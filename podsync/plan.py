@@ -7,6 +7,7 @@ and the rules are tested directly.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence, Set
+from dataclasses import replace
 
 from podsync.filters import CopyFilter, DeleteFilter, PlanState, Selection, Space, newest_first
 from podsync.model import MediaItem, Plan
@@ -34,10 +35,8 @@ def make_plan(
     excluded: set[str] = set()
     while True:
         candidates = [item for item in everything if item.key not in excluded]
-        for copy_filter in copy_filters:
-            candidates = copy_filter.select(candidates, state)
-        wanted = {item.key for item in candidates}
-        selection = Selection(list(held.values()), offered.keys(), wanted)
+        wanted, why = select(candidates, copy_filters, state)
+        selection = Selection(list(held.values()), offered.keys(), wanted, why)
         doomed: dict[str, tuple[MediaItem, str]] = {}
         for delete_filter in delete_filters:
             for item, reason in delete_filter.select(selection, state):
@@ -55,7 +54,53 @@ def make_plan(
     if state.space is not None:
         copies, unfit = _fit(copies, held.values(), doomed_keys, state.space)
     kept = sum(1 for k in held if k in wanted and k not in doomed_keys)
-    return Plan(tuple(copies), tuple(deletes), kept, tuple(unfit))
+    skipped = newest_first(
+        item for key, item in offered.items() if key not in held and key not in wanted
+    )
+    reasons = {**why, **dict.fromkeys(excluded, "deleted from this player for another reason")}
+    return Plan(
+        tuple(copies),
+        tuple(deletes),
+        kept,
+        tuple(unfit),
+        tuple((item, reasons.get(item.key, "not selected")) for item in skipped),
+    )
+
+
+def select(
+    items: Sequence[MediaItem], copy_filters: Sequence[CopyFilter], state: PlanState
+) -> tuple[set[str], dict[str, str]]:
+    """Run the copy filters over ``items``: the keys they pass, and for each other key the
+    reason of the first filter that dropped it."""
+    why: dict[str, str] = {}
+    candidates = list(items)
+    for copy_filter in copy_filters:
+        passed = copy_filter.select(candidates, state)
+        kept = {item.key for item in passed}
+        for item in candidates:
+            if item.key not in kept:
+                why.setdefault(item.key, copy_filter.why(item))
+        candidates = passed
+    return {item.key for item in candidates}, why
+
+
+def explain_uncached(
+    known: Sequence[MediaItem],
+    present: Set[str],
+    plan: Plan,
+    copy_filters: Sequence[CopyFilter],
+    state: PlanState,
+) -> Plan:
+    """``plan`` with the episodes ``known`` from the feeds that are neither cached nor on
+    the target (``present``) added to its ``skipped``, each with the filter that keeps it
+    off (run over all of ``known``, so newest-N counts the cached ones too), or "not
+    downloaded yet" when none does."""
+    _, why = select(known, copy_filters, state)
+    extra = [
+        (item, why.get(item.key, "not downloaded yet (podsync fetch)"))
+        for item in newest_first(i for i in known if i.key not in present)
+    ]
+    return replace(plan, skipped=plan.skipped + tuple(extra))
 
 
 def _fit(

@@ -10,6 +10,7 @@ import contextlib
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,22 +18,10 @@ from typing import TYPE_CHECKING
 from podsync.app import App
 from podsync.config import Config
 from podsync.errors import DeviceError
-from podsync.filters import (
-    CopyFilter,
-    DeleteFilter,
-    MaxAge,
-    NewestPerPodcast,
-    NotDone,
-    NotPlayed,
-    NotWanted,
-    PlanState,
-    Played,
-    Podcasts,
-    Space,
-    Uncached,
-)
+from podsync.filters import PlanState, Space
 from podsync.model import Device, Plan
 from podsync.names import check_folder
+from podsync.plan import explain_uncached
 from podsync.player.devices import push_lock
 from podsync.player.guard import Player
 from podsync.player.lock import player_lock
@@ -51,8 +40,10 @@ from podsync.steps.tags import Tagger
 from podsync.stores.cache import CacheStore
 from podsync.stores.converted import ConvertingStore, unwanted_conversions
 from podsync.stores.device import DeviceStore
+from podsync.stores.feed import offered_items
 from podsync.sync import SyncManager, SyncResult
 from podsync.tasks import TaskManager
+from podsync.wanted import copy_filters, delete_filters, filter_warnings
 
 if TYPE_CHECKING:
     from podsync.cli.progress import Progress
@@ -84,38 +75,59 @@ def push(
     dry_run: bool = False,
     delete: bool = True,
     cancel: threading.Event | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> PushReport:
-    """Sync the cache to ``device`` mounted at ``path`` (or, with ``dry_run``, only plan it)."""
+    """Sync the cache to ``device`` mounted at ``path`` (or, with ``dry_run``, only plan it).
+
+    ``warn`` hears each warning before anything is changed.  After a push that
+    changed something, the cache is cleaned (:func:`podsync.library.clean`).
+    """
     with push_lock(app.home.locks_dir, device):
         player = Player(path)
         if dry_run:  # writes nothing on the player
-            return _sync(app, device, player, progress, dry_run=True, delete=delete, cancel=cancel)
+            return _sync(
+                app, device, player, progress, dry_run=True, delete=delete, cancel=cancel, warn=warn
+            )
         with player_lock(player, device.name):  # other homes push this player too
-            return _sync(app, device, player, progress, dry_run=False, delete=delete, cancel=cancel)
+            report = _sync(
+                app,
+                device,
+                player,
+                progress,
+                dry_run=False,
+                delete=delete,
+                cancel=cancel,
+                warn=warn,
+            )
+    if report.ok and (not report.plan.empty or report.played):
+        from podsync.library import clean
+
+        clean(app)
+    return report
 
 
-def copy_filters(cfg: Config) -> list[CopyFilter]:
-    filters: list[CopyFilter] = [NotDone()]
-    include, exclude = cfg.get("filters", "include"), cfg.get("filters", "exclude")
-    if include or exclude:
-        filters.append(Podcasts(tuple(include), tuple(exclude)))
-    if cfg.get("filters", "max_age_days"):
-        filters.append(MaxAge(cfg.get("filters", "max_age_days")))
-    if cfg.get("filters", "skip_played") or cfg.get("filters", "delete_played"):
-        filters.append(NotPlayed())  # deleting played episodes must not copy them back
-    filters.append(NewestPerPodcast(cfg.get("filters", "keep")))
-    return filters
+def empties_player(plan: Plan, held: int) -> str | None:
+    """A warning when ``plan`` deletes every episode on the player because of the filters."""
+    causes = {
+        reason
+        for _, reason in plan.deletes
+        if reason not in _NOT_SETTINGS and not reason.startswith("keep:")
+    }
+    if not held or len(plan.deletes) < held or not causes:
+        return None
+    return (
+        f"this push deletes all {held} episodes on the player because of the filters "
+        f"({'; '.join(sorted(causes))}); check the settings if that is not what you want"
+    )
 
 
-def delete_filters(cfg: Config) -> list[DeleteFilter]:
-    filters: list[DeleteFilter] = []
-    if cfg.get("filters", "delete_played"):
-        filters.append(Played())
-    if cfg.get("filters", "delete_unwanted"):
-        filters.append(NotWanted())
-    if cfg.get("filters", "delete_uncached"):
-        filters.append(Uncached())
-    return filters
+_NOT_SETTINGS = (
+    "played",
+    "unsubscribed",
+    "no longer in the cache",
+    "finished: deleted or played on this player",
+)
+"""Delete reasons that are no filter change: the player rotates as it should."""
 
 
 def space_of(path: Path, cfg: Config) -> Space:
@@ -142,6 +154,7 @@ def _sync(
     dry_run: bool,
     delete: bool,
     cancel: threading.Event | None,
+    warn: Callable[[str], None] | None,
 ) -> PushReport:
     """Plan the push to ``device`` at ``player`` and, unless ``dry_run``, carry it out."""
     cfg = app.config.for_device(device.name, device.profile)
@@ -183,6 +196,7 @@ def _sync(
         can_convert=ffmpeg is not None,
     )
     convert = Convert(ffmpeg, source.jobs) if ffmpeg else None
+    titles = [p.title for p in app.state.podcasts()]
     pre: list[PreStep] = [FileSizeLimit()] if is_fat(path) else []
     # (copies keep the cache file's mtime, the publication date, by themselves)
     post: list[PostStep] = [Tagger()] if cfg.get("tags", "enabled") else []
@@ -205,7 +219,7 @@ def _sync(
         manager = SyncManager(
             source,
             target,
-            copy_filters=copy_filters(cfg),
+            copy_filters=copy_filters(cfg, titles, app.state.unsubscribed_keys()),
             delete_filters=delete_filters(cfg) if delete else [],
             pre_steps=pre,
             slow_steps=[convert] if convert else [],
@@ -220,7 +234,21 @@ def _sync(
         if ffmpeg is None and (source.unplayable or source.formats.processing):
             warnings.append(_no_ffmpeg(source))
         conversions = {i.key: what for i in plan.copies if convert and (what := convert.pending(i))}
+        warnings += filter_warnings(cfg, titles)
+        if emptied := empties_player(plan, len(manifest.files)):
+            warnings.append(emptied)
+        for warning in warnings:
+            if warn is not None:
+                warn(warning)
         if dry_run:
+            plan = explain_uncached(
+                offered_items(app.state),
+                {e.key for e in manifest.files.values()}
+                | {e.key for e in app.state.episodes(cached=True)},
+                plan,
+                manager.copy_filters,
+                state,
+            )
             return PushReport(device, path, plan, None, warnings, report_played, conversions)
         progress.start(
             f"syncing {device.name}",

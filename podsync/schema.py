@@ -114,5 +114,9 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE devices ADD COLUMN profile TEXT;
     ALTER TABLE podcasts ADD COLUMN image_url TEXT;
     """,
+    # Version 7: a title the user chose (podsync rename) that refreshing the feed keeps.
+    """
+    ALTER TABLE podcasts ADD COLUMN renamed INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -25,10 +25,10 @@ from podsync.model import (
     Identity,
     MediaItem,
     Podcast,
-    PodcastCounts,
     episode_key,
 )
 from podsync.schema import MIGRATIONS, SCHEMA_VERSION
+from podsync.state_summaries import Summaries
 from podsync.text import MAX_AUTHOR, MAX_MESSAGE, clean_text
 
 _DEVICE_COLUMNS = (
@@ -46,7 +46,7 @@ _EPISODE_COLUMNS = (
 )
 
 
-class State:
+class State(Summaries):
     """The state database.  Use as a context manager or call :meth:`close`."""
 
     def __init__(self, path: Path) -> None:
@@ -151,13 +151,53 @@ class State:
         return Podcast(*rows[0]) if rows else None
 
     def podcasts(self) -> list[Podcast]:
+        """The subscriptions (not the podcasts unsubscribed from)."""
         return [
             Podcast(*r)
             for r in self._rows(
                 "SELECT id, url, title, etag, last_modified, status, error FROM podcasts"
-                " ORDER BY title COLLATE NOCASE, id"
+                " WHERE status != 'unsubscribed' ORDER BY title COLLATE NOCASE, id"
             )
         ]
+
+    def refreshed_at(self) -> dict[int, float | None]:
+        """Per podcast id: when it was last refreshed (None: never)."""
+        return {r[0]: r[1] for r in self._rows("SELECT id, refreshed_at FROM podcasts")}
+
+    def unsubscribe(self, podcast_id: int) -> None:
+        """Stop following a podcast; its episodes stay known so players can drop them."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE podcasts SET status = 'unsubscribed', error = NULL, etag = NULL,"
+                " last_modified = NULL WHERE id = ?",
+                (podcast_id,),
+            )
+
+    def resubscribe(self, podcast_id: int) -> None:
+        """Follow a podcast unsubscribed from again (the next fetch reads it)."""
+        with self._transaction() as db:
+            db.execute("UPDATE podcasts SET status = 'ok' WHERE id = ?", (podcast_id,))
+
+    def unsubscribed_keys(self) -> frozenset[str]:
+        """The episodes of podcasts unsubscribed from: they leave every player."""
+        return frozenset(
+            r[0]
+            for r in self._rows(
+                "SELECT e.key FROM episodes e JOIN podcasts p ON p.id = e.podcast_id"
+                " WHERE p.status = 'unsubscribed'"
+            )
+        )
+
+    def rename_podcast(self, podcast_id: int, title: str) -> None:
+        """Give a podcast the title ``title``, which refreshing its feed keeps."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE podcasts SET title = ?, renamed = 1 WHERE id = ?", (title, podcast_id)
+            )
+
+    def rename_device(self, device_id: str, name: str) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE devices SET name = ? WHERE id = ?", (name, device_id))
 
     def record_refresh(
         self,
@@ -179,7 +219,8 @@ class State:
                 return
             db.execute(
                 "UPDATE podcasts SET status = 'ok', error = NULL, refreshed_at = ?,"
-                " etag = ?, last_modified = ?, title = COALESCE(?, title) WHERE id = ?",
+                " etag = ?, last_modified = ?,"
+                " title = CASE renamed WHEN 1 THEN title ELSE COALESCE(?, title) END WHERE id = ?",
                 (time.time(), etag, last_modified, clean_text(title or "") or None, podcast_id),
             )
 
@@ -260,7 +301,7 @@ class State:
             False: "e.cache_path IS NULL",
         }[cached]
         if offered:
-            where += " AND p.status != 'gone'"
+            where += " AND p.status NOT IN ('gone', 'unsubscribed')"
         return [
             Episode(*r)
             for r in self._rows(
@@ -398,33 +439,5 @@ class State:
         with self._transaction() as db:
             db.execute("DELETE FROM devices WHERE id = ?", (device_id,))
 
-    def device_file_counts(self) -> dict[str, int]:
-        return {
-            r[0]: r[1]
-            for r in self._rows("SELECT device_id, COUNT(*) FROM device_files GROUP BY device_id")
-        }
-
     def integrity_check(self) -> str:
         return self._rows("PRAGMA integrity_check")[0][0]
-
-    # summaries, for status and list
-
-    def podcast_summary(self) -> dict[int, PodcastCounts]:
-        """Per podcast id: episodes known, cached, played, and the cache's bytes."""
-        return {
-            r[0]: PodcastCounts(*r[1:])
-            for r in self._rows(
-                "SELECT podcast_id, COUNT(*), COUNT(cache_path), COUNT(played_at),"
-                " COALESCE(SUM(cache_size), 0) FROM episodes GROUP BY podcast_id"
-            )
-        }
-
-    def device_podcast_counts(self) -> dict[tuple[str, int], int]:
-        """Per (device id, podcast id): the episodes on that player at its last sync."""
-        return {
-            (r[0], r[1]): r[2]
-            for r in self._rows(
-                "SELECT f.device_id, e.podcast_id, COUNT(*) FROM device_files f"
-                " JOIN episodes e ON e.key = f.episode_key GROUP BY f.device_id, e.podcast_id"
-            )
-        }

@@ -47,7 +47,10 @@ def test_bash_completes_commands_options_devices_podcasts_and_paths(
     assert complete(podsync, script, "podsync push --dr") == ["--dry-run"]
     assert "my\\ clip" in complete(podsync, script, "podsync push ")
     assert complete(podsync, script, "podsync device remove my") == ["my\\ clip"]
-    assert complete(podsync, script, "podsync device ") == ["add", "list", "remove"]
+    assert complete(podsync, script, "podsync device ") == ["add", "list", "remove", "rename"]
+    assert complete(podsync, script, "podsync device rename my") == ["my\\ clip"]
+    assert complete(podsync, script, "podsync unsubscribe 'The C") == ["The Changelog"]
+    assert complete(podsync, script, "podsync list 'The C") == ["The Changelog"]
     assert complete(podsync, script, "podsync completion ") == ["bash", "fish", "zsh"]
     # Inside an open quote the name comes unescaped (bash keeps the quote), so it matches.
     assert complete(podsync, script, "podsync mark-played 'The C") == ["The Changelog"]

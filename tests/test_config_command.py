@@ -49,6 +49,7 @@ def test_the_documented_example_loads_and_config_shows_it(podsync) -> None:
     assert "keep = 3  # default: 5" in out
     assert "# newest episodes kept per podcast" in out
     assert '[devices.clip.filters]\nkeep = 2\ninclude = ["Silent*"]' in out
+    assert '[podcasts."The Daily*"]\nkeep = 1\nmax_age_days = 2' in out
     assert podsync("config", "--path").stdout.strip() == str(config)
 
 
@@ -75,3 +76,26 @@ def test_a_players_folder_cannot_be_overridden_in_the_file(podsync) -> None:
     assert (
         "line 2: devices.clip.push.folder: a player's folder is chosen when it is registered" in err
     )
+
+
+def test_every_per_podcast_setting_is_documented(tmp_path: Path) -> None:
+    from podsync.config import PODCAST_SETTINGS, Config
+
+    text = DOC.read_text(encoding="utf-8")
+    table = text.split("## Per-podcast settings", 1)[1].split("##", 1)[0]
+    documented = set(re.findall(r"^\| `(\w+)` \|", table, re.M))
+    assert documented == set(PODCAST_SETTINGS)
+    for key, setting in PODCAST_SETTINGS.items():
+        own = f"`{toml_value(setting.default)}`"
+        default = f"`filters.{key}`" if key in SETTINGS["filters"] else own
+        assert f"| `{key}` | {default} |" in table
+    # The example's podcast tables are what for_podcast() reads.
+    path = tmp_path / "config.toml"
+    path.write_text(example())
+    config = Config.load(path)
+    daily = config.for_podcast("the daily show")
+    assert daily.get("filters", "keep") == 1 and daily.get("filters", "max_age_days") == 2
+    assert daily.get("podcast", "sync") and daily.get("podcast", "fetch")
+    old = config.for_podcast("Old Radio")
+    assert not old.get("podcast", "sync") and not old.get("podcast", "fetch")
+    assert old.get("filters", "keep") == 3  # the global one from the example

@@ -8,6 +8,7 @@ real command, where names in the cache must stay safe.
 from __future__ import annotations
 
 import calendar
+import json
 import time
 from pathlib import Path
 
@@ -128,7 +129,7 @@ def test_type_and_length_quirks() -> None:
         ),
         FEED_URL,
     )
-    assert [(e.ext, e.size) for e in entries] == [("m4a", None), ("oga", None), ("mp4", None)]
+    assert [(e.ext, e.size) for e in entries] == [("m4a", None), ("ogg", None), ("mp4", None)]
 
 
 def test_atom_enclosure_links() -> None:
@@ -193,3 +194,73 @@ def test_hostile_titles_give_safe_unique_stable_cache_names(podsync, server, hom
     # Stable: a second fetch keeps every name, and downloads nothing.
     assert "Downloaded 0 episodes" in podsync("fetch").stdout
     assert sorted(p for p in cache.rglob("*") if p.is_file()) == files
+
+
+def test_media_content_mime_extensions_and_a_stray_empty_item() -> None:
+    media = 'xmlns:media="http://search.yahoo.com/mrss/"'
+    body = rss(
+        "",
+        '<title>Only media</title><guid>m</guid><media:content url="http://cdn/m"'
+        ' type="audio/x-m4a" fileSize="1234"/>',
+        "<title>MP4</title>" + enclosure("http://cdn/stream?id=1", "audio/mp4"),
+        "<title>AAC</title>" + enclosure("http://cdn/aac", "audio/aac"),
+        "<title>WAV</title>" + enclosure("http://cdn/wav", "audio/wav; codecs=1"),
+    ).replace(b'<rss version="2.0">', f'<rss version="2.0" {media}>'.encode())
+    _, entries = parse_feed(body, FEED_URL)
+    assert [(e.title, e.url, e.ext, e.size) for e in entries] == [
+        ("Only media", "http://cdn/m", "m4a", 1234),
+        ("MP4", "http://cdn/stream?id=1", "m4a", 1000),
+        ("AAC", "http://cdn/aac", "aac", 1000),
+        ("WAV", "http://cdn/wav", "wav", 1000),
+    ]
+
+
+def moved_feed(title: str, new_url: str, episodes: str, extra: str = "") -> bytes:
+    return (
+        '<?xml version="1.0"?><rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/'
+        'podcast-1.0.dtd" xmlns:atom="http://www.w3.org/2005/Atom"><channel>'
+        f"<title>{title}</title>{extra}"
+        + (f"<itunes:new-feed-url>{new_url}</itunes:new-feed-url>" if new_url else "")
+        + episodes
+        + "</channel></rss>"
+    ).encode()
+
+
+def test_new_feed_url_and_paged_feeds_through_the_command(podsync, server) -> None:
+    def item(n: int) -> str:
+        return (
+            f"<item><title>Part {n}</title><guid>p{n}</guid><pubDate>"
+            f"{time.strftime('%a, %d %b %Y %H:%M:%S +0000', time.gmtime(1.7e9 + n * 86400))}"
+            f"</pubDate>{enclosure(server.url(f'ep{n}.mp3'))}</item>"
+        )
+
+    for n in range(1, 6):
+        server.add(f"ep{n}.mp3", b"\xff\xfb\x90\xc0" + bytes(400), "audio/mpeg")
+    # The old address announces the move; the new one is paged, and its last page
+    # points back at its first (a loop is not followed).
+    new = server.url("new/feed.xml")
+    server.add("old.xml", moved_feed("Moving", new, item(1)), "application/rss+xml")
+    nxt = '<atom:link rel="next" href="{}"/>'
+    server.add(
+        "new/feed.xml",
+        moved_feed("Moving", "", item(5) + item(4), nxt.format("page2.xml")),
+        "application/rss+xml",
+    )
+    server.add(
+        "new/page2.xml",
+        moved_feed("Moving", "", item(3) + item(4), nxt.format("page3.xml")),
+        "application/rss+xml",
+    )
+    server.add(
+        "new/page3.xml",
+        moved_feed("Moving", "", item(2), nxt.format(new)),
+        "application/rss+xml",
+    )
+    podsync("subscribe", server.url("old.xml"))
+    listed = json.loads(podsync("list", "--json").stdout)["podcasts"]
+    assert listed[0]["url"] == new and listed[0]["episodes"] == 1
+    podsync("fetch", "--refresh-only")
+    listed = json.loads(podsync("list", "--json").stdout)["podcasts"]
+    assert listed[0]["episodes"] == 5
+    assert server.requests["/old.xml"] == 1 and server.requests["/new/feed.xml"] == 1
+    assert server.requests["/new/page3.xml"] == 1

@@ -6,9 +6,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from podsync.filters import (
+    AnyOf,
     MaxAge,
     NewestPerPodcast,
     NotDone,
+    NotIn,
     NotPlayed,
     NotWanted,
     PlanState,
@@ -16,9 +18,10 @@ from podsync.filters import (
     Podcasts,
     Space,
     Uncached,
+    Without,
 )
 from podsync.model import MediaItem
-from podsync.plan import make_plan
+from podsync.plan import explain_uncached, make_plan
 from podsync.sizes import Budget
 
 DAY = 86400.0
@@ -63,7 +66,7 @@ def test_new_episode_pushes_out_the_oldest() -> None:
     plan = make_plan(source, target, COPY, DELETE, PlanState())
     assert keys(plan.copies) == ["a3"]
     assert [(i.location, reason) for i, reason in plan.deletes] == [
-        ("dev/a1.mp3", "no longer among the episodes to keep")
+        ("dev/a1.mp3", "keep: not among the newest 2 of A")
     ]
     assert plan.kept == 1
 
@@ -97,7 +100,7 @@ def test_plan_describe_lists_every_action() -> None:
         PlanState(),
     )
     assert plan.describe("cache", "stick") == [
-        "delete  dev/a1.mp3  (no longer among the episodes to keep)",
+        "delete  dev/a1.mp3  (keep: not among the newest 1 of A)",
         "copy    A — title a2",
     ]
 
@@ -170,11 +173,11 @@ def test_include_and_exclude_podcasts() -> None:
     no_news = Podcasts(include=("*tech*",), exclude=("*news",))
     plan = make_plan(source, [], [no_news, NewestPerPodcast(5)], DELETE, PlanState())
     assert keys(plan.copies) == ["n1", "t1"]
-    # An excluded podcast already on the player is deleted by "no longer wanted".
+    # An excluded podcast already on the player is deleted, naming the pattern.
     held = [item("c1", "Cooking", 1, where="dev")]
     plan = make_plan(source, held, [no_news, NewestPerPodcast(5)], DELETE, PlanState())
     assert [(i.key, reason) for i, reason in plan.deletes] == [
-        ("c1", "no longer among the episodes to keep")
+        ("c1", "include: matches none of '*tech*'")
     ]
 
 
@@ -255,3 +258,46 @@ def test_an_episode_deleted_as_uncached_gives_its_place_up() -> None:
     assert plan.copies == () and plan.kept == 1
     plan = make_plan(source, held[:1], [NewestPerPodcast(1)], [Uncached()], PlanState())
     assert keys(plan.copies) == ["old"]
+
+
+def test_every_episode_left_off_has_the_reason_of_the_filter_that_dropped_it() -> None:
+    day = 86400.0
+    source = [
+        item("a1", "A", 10 * day),
+        item("a2", "A", 9 * day),
+        item("a3", "A", 8 * day),
+        item("old", "A", 1 * day),
+        item("p", "A", 9.5 * day),
+        item("b", "B", 10 * day),
+        item("gone", "C", 10 * day),
+    ]
+    filters = [
+        NotIn(frozenset({"gone"}), "unsubscribed"),
+        Without(frozenset({"B"}), "sync = false"),
+        MaxAge(5, (("A", 3),)),
+        NotPlayed(),
+        NewestPerPodcast(3, (("A", 1),)),
+    ]
+    state = PlanState(now=11 * day, played=frozenset({"p"}))
+    plan = make_plan(source, [item("a3", "A", 8 * day, where="dev")], filters, DELETE, state)
+    assert keys(plan.copies) == ["a1"]
+    assert [(i.location, r) for i, r in plan.deletes] == [
+        ("dev/a3.mp3", "keep: not among the newest 1 of A")
+    ]
+    assert {i.key: r for i, r in plan.skipped} == {
+        "a2": "keep: not among the newest 1 of A",
+        "old": "max_age: published more than 3 days ago",
+        "p": "played",
+        "b": "sync = false",
+        "gone": "unsubscribed",
+    }
+    # Known from a feed, not cached: explained by the same filters over everything.
+    known = [*source, item("new", "A", 10.5 * day), item("b2", "B", 1 * day)]
+    explained = explain_uncached(known, {i.key for i in source}, plan, filters, state)
+    assert dict((i.key, r) for i, r in explained.skipped)["b2"] == "sync = false"
+    assert dict((i.key, r) for i, r in explained.skipped)["new"] == (
+        "not downloaded yet (podsync fetch)"
+    )
+    # AnyOf passes what any chain passes.
+    either = AnyOf(((Without(frozenset({"A"}), "x"),), (NewestPerPodcast(1),)))
+    assert sorted(i.key for i in either.select(source, state)) == ["a1", "b", "gone"]

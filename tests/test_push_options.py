@@ -76,6 +76,9 @@ def test_mark_played_then_push_deletes_and_does_not_copy_back(
     assert "up to date" in podsync("push").stdout
 
     podsync("mark-played", "Daily News", "episode 2", "--undo")
+    # The push cleaned the played episode out of the cache: the next fetch gets it back.
+    assert "up to date" in podsync("push").stdout
+    podsync("fetch")
     assert "copied 1" in podsync("push").stdout
     err = podsync("mark-played", "Nothing like it", check=1).stderr
     assert "no episode matches 'Nothing like it'" in err

@@ -161,3 +161,31 @@ def test_version_5_database_gains_profiles_and_feed_images(tmp_path: Path) -> No
         assert state.image_urls() == {}
         state.set_image_url(state.podcasts()[0].id, "http://h/cover.jpg")
         assert state.image_urls() == {"Pod": "http://h/cover.jpg"}
+
+
+def test_database_of_the_previous_version_gains_chosen_titles_and_unsubscribing(
+    tmp_path: Path,
+) -> None:
+    from podsync.state import MIGRATIONS
+    from podsync.text import clean_text
+
+    previous = len(MIGRATIONS) - 1
+    path = tmp_path / "s.db"
+    db = sqlite3.connect(path)
+    db.create_function("clean_text", 2, clean_text)  # as State does for version 5
+    db.executescript("; ".join(MIGRATIONS[:previous]) + f"; PRAGMA user_version = {previous};")
+    db.execute("INSERT INTO podcasts (url, title, added_at) VALUES ('http://h/f', 'Pod', 0)")
+    db.commit()
+    db.close()
+    with State(path) as state:
+        podcast = state.podcasts()[0]
+        state.upsert_entries(podcast, [entry("a")])
+        state.record_refresh(podcast.id, title="Feed title")
+        assert state.podcasts()[0].title == "Feed title"
+        state.rename_podcast(podcast.id, "Mine")
+        state.record_refresh(podcast.id, title="Feed title")
+        assert state.podcasts()[0].title == "Mine"
+        key = state.episodes()[0].key
+        state.unsubscribe(podcast.id)
+        assert state.podcasts() == [] and state.unsubscribed_keys() == {key}
+        assert state.episodes(offered=True) == []

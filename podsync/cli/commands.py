@@ -74,12 +74,14 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     from podsync.cli.progress import Progress
     from podsync.cli.report import print_fetch
     from podsync.fetch import fetch
+    from podsync.library import resolve_podcasts
 
     with _open() as app:
         if not app.state.podcasts():
             print("No subscriptions yet; add one with: podsync subscribe URL")
             return EXIT_OK
-        report = fetch(app, Progress("fetching"), download=not args.refresh_only)
+        podcasts = resolve_podcasts(app, args.podcasts) if args.podcasts else None
+        report = fetch(app, Progress("fetching"), download=not args.refresh_only, podcasts=podcasts)
     print_fetch(report)
     return EXIT_OK if report.ok else EXIT_FAILED
 
@@ -160,6 +162,8 @@ def cmd_push(args: argparse.Namespace) -> int:
     from podsync.player.devices import resolve
     from podsync.push import push
 
+    if args.explain and not args.dry_run:
+        raise UsageError("--explain goes with --dry-run")
     status = EXIT_OK
     pushes = []
     with _open() as app:
@@ -178,7 +182,7 @@ def cmd_push(args: argparse.Namespace) -> int:
                 if args.json:
                     pushes.append(push_json(report))
                 else:
-                    print_push(report)
+                    print_push(report, explain=args.explain)
                 if args.eject and not args.dry_run:
                     from podsync.player.eject import eject
 

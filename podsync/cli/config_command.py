@@ -44,6 +44,10 @@ def show(config: Config) -> str:
             lines.append(f"[devices.{device}.{section}]")
             lines += [f"{key} = {toml_value(value)}" for key, value in values.items()]
             lines.append("")
+    for pattern, values in config.podcasts:
+        lines.append(f"[podcasts.{toml_value(pattern)}]")
+        lines += [f"{key} = {toml_value(value)}" for key, value in values.items()]
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -54,6 +58,9 @@ def template() -> str:
         "# effect. Per-player overrides go in [devices.NAME.SECTION] tables, for example:",
         "#   [devices.clip.filters]",
         "#   keep = 3",
+        '# and per-podcast ones (keep, max_age_days, sync, fetch) in [podcasts."TITLE OR GLOB"]:',
+        '#   [podcasts."The Daily*"]',
+        "#   keep = 1",
         "",
     ]
     for section, settings in SETTINGS.items():

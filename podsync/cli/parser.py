@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable
 
 from podsync import __version__
-from podsync.cli import commands
+from podsync.cli import commands, library_commands
 from podsync.errors import EXIT_OK
 from podsync.player.profiles import PROFILES
 
@@ -66,6 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
             "dirs",
         )
 
+    def podcasts_argument(
+        sub: argparse.ArgumentParser, nargs: str | None, help_text: str, dest: str = "podcasts"
+    ) -> None:
+        completes(
+            sub.add_argument(dest, nargs=nargs, metavar="PODCAST", help=help_text), "podcasts"
+        )
+
     def json_option(sub: argparse.ArgumentParser) -> None:
         sub.add_argument(
             "--json", action="store_true", help="print JSON (the shape is in docs/usage.md)"
@@ -73,8 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("subscribe", commands.cmd_subscribe, "subscribe to podcast feeds")
     sub.add_argument("urls", nargs="+", metavar="URL", help="feed address (http or https)")
-    sub = command("list", commands.cmd_list, "list podcasts with their episode counts")
+    sub = command(
+        "list",
+        library_commands.cmd_list,
+        "list podcasts with their episode counts; with PODCAST, its episodes and their "
+        "state (new, cached, on which players, played, finished)",
+    )
     sub.set_defaults(report=False)
+    podcasts_argument(sub, "*", "a podcast's title, a glob like 'Tech*', or its feed URL")
     json_option(sub)
     sub = command(
         "status",
@@ -86,8 +99,32 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command(
         "fetch", commands.cmd_fetch, "refresh feeds and download new episodes into the cache"
     )
+    podcasts_argument(sub, "*", "only these podcasts (title, glob or feed URL; default: all)")
     sub.add_argument(
         "--refresh-only", action="store_true", help="refresh the feeds, download nothing"
+    )
+    sub = command(
+        "unsubscribe",
+        library_commands.cmd_unsubscribe,
+        "forget podcasts: their cached files are deleted, and their episodes leave each "
+        "player at its next push (only files podsync put there)",
+    )
+    podcasts_argument(sub, "+", "a podcast's title, a glob like 'Tech*', or its feed URL")
+    sub = command(
+        "rename",
+        library_commands.cmd_rename,
+        "give a podcast a title of your own, which refreshing its feed keeps",
+    )
+    podcasts_argument(sub, None, "a podcast's title, a glob or its feed URL", "podcast")
+    sub.add_argument("title", metavar="NEW", help="the new title")
+    sub = command(
+        "clean",
+        library_commands.cmd_clean,
+        "delete cached episodes no player and no fetch still wants (done after every fetch "
+        "and push anyway); says how much it freed",
+    )
+    sub.add_argument(
+        "-n", "--dry-run", action="store_true", help="say what would be deleted, delete nothing"
     )
 
     sub = command(
@@ -131,6 +168,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run",
         action="store_true",
         help="print what would be copied and deleted, change nothing",
+    )
+    sub.add_argument(
+        "--explain",
+        action="store_true",
+        help="with --dry-run: also each episode not going to the player, and the filter "
+        "that keeps it off",
     )
     sub.add_argument("--no-delete", action="store_true", help="copy only; delete nothing")
     sub.add_argument(
@@ -187,6 +230,14 @@ def build_parser() -> argparse.ArgumentParser:
         actions,
     )
     completes(sub.add_argument("name", metavar="NAME"), "devices")
+    sub = command(
+        "rename",
+        library_commands.cmd_device_rename,
+        "give a registered player a new name; its files and history stay",
+        actions,
+    )
+    completes(sub.add_argument("old", metavar="OLD"), "devices")
+    sub.add_argument("new", metavar="NEW")
 
     sub = command(
         "watch",

@@ -61,6 +61,20 @@ def print_fetch(report: FetchReport, out: TextIO = sys.stdout) -> None:
         print(f"  {_n(len(result.cancelled), 'download')} interrupted", file=out)
 
 
+def fetch_summary(report: FetchReport) -> str:
+    """One line for a log or a notification: what a fetch brought."""
+    news = sorted((r for r in report.refreshed if r.new), key=lambda r: r.title.casefold())
+    text = "new: " + ", ".join(f"{r.title} ({r.new})" for r in news) if news else "no new episodes"
+    if report.sync is not None and report.sync.copied:
+        sync = report.sync
+        text += f"; downloaded {len(sync.copied)} ({human_size(sync.copied_bytes)})"
+    if report.failed_feeds:
+        text += f"; {_n(len(report.failed_feeds), 'feed')} failed"
+    if report.cleaned.items:
+        text += f"; cleaned {len(report.cleaned.items)} ({human_size(report.cleaned.bytes)})"
+    return text
+
+
 def _outcome(result: RefreshResult) -> str:
     if result.gone:
         return "gone (410): no longer refreshed"
@@ -69,7 +83,7 @@ def _outcome(result: RefreshResult) -> str:
     return "updated" if result.modified else "not modified"
 
 
-def print_push(report: PushReport, out: TextIO = sys.stdout) -> None:
+def print_push(report: PushReport, out: TextIO = sys.stdout, explain: bool = False) -> None:
     name = f"{report.device.name} ({report.path})"
     for warning in report.warnings:
         print(f"warning: {name}: {warning}", file=sys.stderr)
@@ -78,7 +92,7 @@ def print_push(report: PushReport, out: TextIO = sys.stdout) -> None:
         print(f"{name}: {_n(report.played, 'episode')} played, from the scrobbler log.", file=out)
     if result is None:
         print(f"Plan for {name}:", file=out)
-        for line in plan.describe("the cache", report.device.name):
+        for line in plan.describe("the cache", report.device.name, explain):
             print(f"  {line}", file=out)
         for copy in plan.copies:
             if copy.key in report.conversions:
@@ -159,6 +173,7 @@ def push_json(report: PushReport) -> dict[str, Any]:
             "copy_bytes": plan.copy_bytes,
             "delete": [{"path": i.location, "reason": why} for i, why in plan.deletes],
             "unfit": [{**item(i), "reason": why} for i, why in plan.unfit],
+            "skipped": [{**item(i), "reason": why} for i, why in plan.skipped],
             "kept": plan.kept,
         },
         "result": None

@@ -73,6 +73,9 @@ class NextPush:
     delete: int = 0
     unfit: int = 0
     error: str | None = None
+    explain: list[dict[str, Any]] = field(default_factory=list)
+    """Each episode not going to the player (deleted, no room, skipped) and why."""
+    warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -81,6 +84,8 @@ class NextPush:
             "delete": self.delete,
             "unfit": self.unfit,
             "error": self.error,
+            "explain": self.explain,
+            "warnings": self.warnings,
         }
 
 
@@ -202,7 +207,23 @@ def next_push(app: App, device: Device, path: Path) -> NextPush:
     except (PodsyncError, OSError) as exc:
         return NextPush(error=str(exc))
     plan = report.plan
-    return NextPush(len(plan.copies), plan.copy_bytes, len(plan.deletes), len(plan.unfit))
+
+    def why(action: str, pairs: tuple) -> list[dict[str, Any]]:
+        return [
+            {"podcast": i.podcast, "title": i.title, "action": action, "reason": r}
+            for i, r in pairs
+        ]
+
+    explain = why("delete", plan.deletes) + why("no room", plan.unfit)
+    explain += why("skip", plan.skipped)
+    return NextPush(
+        len(plan.copies),
+        plan.copy_bytes,
+        len(plan.deletes),
+        len(plan.unfit),
+        explain=explain,
+        warnings=report.warnings,
+    )
 
 
 def gather(app: App) -> Status:

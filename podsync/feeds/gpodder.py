@@ -107,6 +107,8 @@ def import_gpodder(app: App, source: GpodderHome) -> GpodderImport:
 
     cache = CacheStore(app.home.episodes_dir, app.state)
     cached = {e.key for e in app.state.episodes(cached=True)}
+    # Played before this import: the cache let them go (or will), so their files stay out.
+    finished = app.state.played_keys()
     for gp_id, url, title, folder in podcasts:
         podcast = app.state.podcast_by_url(url)
         if podcast is None:
@@ -134,7 +136,7 @@ def import_gpodder(app: App, source: GpodderHome) -> GpodderImport:
             key = episode_key(podcast.url, entry.guid)
             if _played(state, is_new, last_playback):
                 played.append(key)
-            if state != STATE_DOWNLOADED or not filename or key in cached:
+            if state != STATE_DOWNLOADED or not filename or key in cached | finished:
                 continue
             file = _inside(source.downloads, folder or "", filename)
             if file is None:

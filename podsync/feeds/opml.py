@@ -89,12 +89,17 @@ class ImportResult:
 
 
 def import_outlines(state: State, outlines: Iterable[Outline]) -> ImportResult:
-    """Subscribe to every http(s) feed not yet known; the next fetch reads them."""
+    """Subscribe to every http(s) feed not yet subscribed to (again, for one
+    unsubscribed from); the next fetch reads them."""
     result = ImportResult([], [], [])
     for outline in outlines:
+        known = state.podcast_by_url(outline.url) if is_feed_url(outline.url) else None
         if not is_feed_url(outline.url):
             result.invalid.append(outline)
-        elif state.podcast_by_url(outline.url) is not None:
+        elif known is not None and known.status == "unsubscribed":
+            state.resubscribe(known.id)
+            result.added.append(outline)
+        elif known is not None:
             result.known.append(outline)
         else:
             state.add_podcast(outline.url, outline.title)

@@ -41,6 +41,29 @@ MEDIA_EXTS = {
 }
 
 
+MIME_EXTS = {
+    "audio/mpeg": "mp3",
+    "audio/mp3": "mp3",
+    "audio/x-m4a": "m4a",
+    "audio/mp4": "m4a",
+    "audio/m4a": "m4a",
+    "audio/aac": "aac",
+    "audio/x-aac": "aac",
+    "audio/wav": "wav",
+    "audio/x-wav": "wav",
+    "audio/wave": "wav",
+    "audio/ogg": "ogg",
+    "audio/opus": "opus",
+    "audio/flac": "flac",
+    "video/mp4": "mp4",
+}
+"""Extensions for the MIME types podcasts use, where the URL has none (the system's
+tables differ from one machine to the next)."""
+
+MAX_PAGES = 20
+"""Pages of a paged feed (``<atom:link rel="next">``) read in one refresh, at most."""
+
+
 class FeedGone(FeedError):
     """The server said 410 Gone: the feed was removed for good."""
 
@@ -119,8 +142,36 @@ def fetch_feed(
             new_modified = response.headers.get("Last-Modified")
     except requests.RequestException as exc:
         raise FeedError(describe_error(exc, url, limits.timeout)) from None
-    title, image, entries = parse_document(body, base_url, content_type)
-    return FeedDocument(final_url, True, title, new_etag, new_modified, entries, image)
+    first = page = parse_page(body, base_url, content_type)
+    if not page.entries:
+        raise FeedError("no audio episodes in this feed")
+    entries = page.entries
+    seen_pages = {base_url}
+    while page.next_url and page.next_url not in seen_pages and len(seen_pages) < MAX_PAGES:
+        seen_pages.add(page.next_url)
+        try:
+            page = _next_page(session, page.next_url, limits)
+        except FeedError:
+            break  # what the first pages gave stays; the next refresh tries again
+        known = {e.guid for e in entries}
+        entries += [e for e in page.entries if e.guid not in known]
+    if first.new_url and first.new_url != final_url:
+        final_url = first.new_url  # the feed announced its move: like a 301
+    return FeedDocument(final_url, True, first.title, new_etag, new_modified, entries, first.image)
+
+
+def _next_page(session: requests.Session, url: str, limits: Limits) -> ParsedPage:
+    import requests
+
+    try:
+        with session.get(
+            url, headers={"Accept": FEED_TYPES}, timeout=limits.timeout, stream=True
+        ) as r:
+            r.raise_for_status()
+            body = read_capped(r, limits.max_feed_bytes)
+            return parse_page(body, r.url, r.headers.get("Content-Type", ""))
+    except requests.RequestException as exc:
+        raise FeedError(describe_error(exc, url, limits.timeout)) from None
 
 
 def _permanent_location(url: str, response: requests.Response) -> str:
@@ -186,8 +237,22 @@ def _bound_authors(body: bytes) -> bytes:
     return _LONG_AUTHOR.sub(cut, body)
 
 
+@dataclass
+class ParsedPage:
+    """One feed document: its title, media entries, and the links it gives on."""
+
+    title: str
+    entries: list[FeedEntry]
+    new_url: str | None = None
+    """``itunes:new-feed-url``: where the feed moved."""
+    next_url: str | None = None
+    """``<atom:link rel="next">``: the next page of a paged feed."""
+    image: str | None = None
+    """The podcast's image, as an absolute URL."""
+
+
 def parse_feed(body: bytes, url: str, content_type: str = "") -> tuple[str, list[FeedEntry]]:
-    """Parse a feed document into its title and media entries.
+    """Parse a feed document into its title and media entries (raise when it has none).
 
     ``url`` is where the document was read from; relative links resolve against it.
     """
@@ -198,7 +263,16 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> tuple[str, list
 def parse_document(
     body: bytes, url: str, content_type: str = ""
 ) -> tuple[str, str | None, list[FeedEntry]]:
-    """Parse a feed document into its title, its image's URL (or None) and media entries."""
+    """Parse a feed document into its title, its image's URL (or None) and media entries
+    (raise when it has none)."""
+    page = parse_page(body, url, content_type)
+    if not page.entries:
+        raise FeedError("no audio episodes in this feed")
+    return page.title, page.image, page.entries
+
+
+def parse_page(body: bytes, url: str, content_type: str = "") -> ParsedPage:
+    """Parse one feed document (which may hold no media entries)."""
     import feedparser
 
     _refuse_entities(body)
@@ -221,11 +295,21 @@ def parse_document(
         if entry is not None and entry.guid not in seen:
             seen.add(entry.guid)
             entries.append(entry)
-    if not entries:
-        raise FeedError("no audio episodes in this feed")
     image = (parsed.feed.get("image") or {}).get("href") or None
     image = urljoin(url, str(image).strip()) if image else None
-    return clean_text(str(parsed.feed.get("title") or "")) or _fallback_title(url), image, entries
+    title = clean_text(str(parsed.feed.get("title") or "")) or _fallback_title(url)
+    new_url = str(parsed.feed.get("itunes_new-feed-url") or "").strip()
+    if urlsplit(new_url).scheme not in ("http", "https") or not urlsplit(new_url).netloc:
+        new_url = ""
+    next_url = next(
+        (
+            urljoin(url, str(link.get("href")))
+            for link in parsed.feed.get("links", [])
+            if link.get("rel") == "next" and link.get("href")
+        ),
+        None,
+    )
+    return ParsedPage(title, entries, new_url or None, next_url, image)
 
 
 def _entry(raw: Any, feed_url: str, feed_author: str) -> FeedEntry | None:
@@ -257,7 +341,12 @@ def _entry(raw: Any, feed_url: str, feed_author: str) -> FeedEntry | None:
 
 
 def _media_enclosure(raw: Any) -> dict[str, Any] | None:
-    for enclosure in raw.get("enclosures", []):
+    """The entry's first audio or video enclosure, else its first ``<media:content>`` one."""
+    media = [
+        {"href": m.get("url", ""), "type": m.get("type"), "length": m.get("filesize")}
+        for m in raw.get("media_content", [])
+    ]
+    for enclosure in [*raw.get("enclosures", []), *media]:
         href = enclosure.get("href", "")
         mime = str(enclosure.get("type") or "")
         if not href:
@@ -276,8 +365,11 @@ def media_extension(url: str, mime: str) -> str:
     ext = _url_ext(url)
     if ext in MEDIA_EXTS:
         return ext
-    guessed = mimetypes.guess_extension(mime.split(";")[0].strip()) if mime else None
-    return guessed.lstrip(".") if guessed else "mp3"
+    kind = mime.split(";")[0].strip().lower()
+    if kind in MIME_EXTS:
+        return MIME_EXTS[kind]
+    guessed = mimetypes.guess_extension(kind) if kind else None
+    return guessed.lstrip(".") if guessed and guessed.lstrip(".") in MEDIA_EXTS else "mp3"
 
 
 def _fallback_title(url: str) -> str:

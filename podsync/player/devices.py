@@ -47,8 +47,7 @@ def register(
     state: State, path: Path, name: str, folder: str, profile: str | None = None
 ) -> Device:
     """Register the player at ``path`` as ``name``: write its marker, note its udev identity."""
-    if not name.strip() or "/" in name or name.startswith("-") or not name.isprintable():
-        raise UsageError(f"invalid device name {name!r}")
+    check_name(name)
     try:
         check_folder(folder)
     except ValueError as exc:
@@ -81,6 +80,25 @@ def register(
             state.set_identity(device_id, info.identity)
             device = state.device(name) or device
     return device
+
+
+def check_name(name: str) -> None:
+    if not name.strip() or "/" in name or name.startswith("-") or not name.isprintable():
+        raise UsageError(f"invalid device name {name!r}")
+
+
+def rename(state: State, old: str, new: str) -> Device:
+    """Call the player ``old`` ``new``; its id, files and history stay as they are."""
+    device = state.device(old)
+    if device is None:
+        raise UsageError(f"no device named {old!r}")
+    check_name(new)
+    if state.device(new) is not None:
+        raise UsageError(f"a device named {new!r} is already registered")
+    state.rename_device(device.id, new)
+    renamed = state.device(new)
+    assert renamed is not None
+    return renamed
 
 
 def unregister(state: State, name: str) -> Device:

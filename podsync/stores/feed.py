@@ -33,6 +33,14 @@ class RefreshResult:
     gone: bool = False
 
 
+def offered_items(state: State) -> list[MediaItem]:
+    """Every episode the feeds offer (not of gone or unsubscribed podcasts), as items."""
+    return [
+        MediaItem(e.key, e.podcast, e.title, e.published, e.url, e.size, e.ext, e.author)
+        for e in state.episodes(offered=True)
+    ]
+
+
 class FeedStore(MediaStore):
     """Every episode the subscribed feeds list; items are read with a (resumable) GET."""
 
@@ -45,10 +53,7 @@ class FeedStore(MediaStore):
         self.limits = limits
 
     def list(self) -> list[MediaItem]:
-        return [
-            MediaItem(e.key, e.podcast, e.title, e.published, e.url, e.size, e.ext, e.author)
-            for e in self.state.episodes(offered=True)
-        ]
+        return offered_items(self.state)
 
     def refresh_one(self, podcast: Podcast) -> RefreshResult:
         """Fetch one feed and record its episodes; failures are returned, not raised.
@@ -71,7 +76,7 @@ class FeedStore(MediaStore):
         except PodsyncError as exc:
             self.state.record_refresh(podcast.id, error=str(exc))
             return RefreshResult(podcast, title, error=clean_text(str(exc), MAX_MESSAGE))
-        if doc.url != podcast.url:
+        if doc.url != podcast.url and self.state.podcast_by_url(doc.url) is None:
             self.state.move_podcast(podcast.id, doc.url)
         new = self.state.upsert_entries(podcast, doc.entries) if doc.modified else 0
         if doc.modified:

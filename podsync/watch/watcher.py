@@ -8,6 +8,8 @@ through the same :func:`podsync.push.push` as ``podsync push``.  Folders that
 appear in the automount folders (where there is no udev) and new episodes in
 the cache (while a player stays connected) come in from watchdog's threads.
 
+Stale feeds are refreshed before a push and on a schedule (:mod:`podsync.watch.freshen`).
+
 A device is in at most one of three states: *waiting* for its mount,
 *syncing*, or *connected* (synced, still mounted).  Events for a device that is
 already in one of them change nothing, so repeated events start one sync.
@@ -26,6 +28,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from podsync.app import App
@@ -35,10 +38,13 @@ from podsync.player.devices import read_marker
 from podsync.player.mounts import Mount, MountTable
 from podsync.player.udev_identity import from_properties, matches
 from podsync.watch.folder_events import FolderWatch
+from podsync.watch.freshen import Freshener, fetch_outcome, last_refresh
 from podsync.watch.notify import notify
 from podsync.watch.udev_events import UdevEvents, UEvent, open_udev
 
 log = logging.getLogger("podsync.watch")
+
+NEW_IN_CACHE = "new episodes in the cache"
 
 RETRY_FIRST, RETRY_MAX = 0.25, 4.0
 """Seconds between looks for the marker in a folder that just appeared (doubling)."""
@@ -73,6 +79,8 @@ class Sync:
     thread: threading.Thread | None = None
     again: bool = False
     """New episodes arrived in the cache while it ran: push once more."""
+    fetch_first: bool = True
+    """Refresh stale feeds first (not when the cache's news started it)."""
 
 
 @dataclass
@@ -124,6 +132,7 @@ class Watcher:
             if self._udev is None:
                 log.warning("%s; watching the mount table and automount folders only", why)
         self._folders = FolderWatch()
+        self._fresh = Freshener(cfg, fetch_outcome, last_refresh)
 
     # --- running ---------------------------------------------------------------------------
 
@@ -182,12 +191,15 @@ class Watcher:
         deadlines += [a.next_look for a in self._appeared.values()]
         if self._cache_changed_at is not None:
             deadlines.append(self._cache_changed_at + self._debounce)
+        if self._fresh.next_due is not None:
+            deadlines.append(self._fresh.next_due)
         if not deadlines:
             return -1
         return max(0, int((min(deadlines) - time.monotonic()) * 1000) + 1)
 
     def _stop(self) -> None:
         self._folders.stop()
+        self._fresh.stop()
         if self._syncs:
             log.info("stopping: finishing or rolling back the file in flight")
         for sync in self._syncs.values():
@@ -305,6 +317,7 @@ class Watcher:
                 self._on_cache(*args)
 
     def _on_timers(self) -> None:
+        self._fresh.tick()
         now = time.monotonic()
         for device_id, waiting in list(self._waiting.items()):
             if now >= waiting.deadline:
@@ -329,12 +342,7 @@ class Watcher:
                 sync.again = True
             for connected in list(self._connected.values()):
                 if read_marker(connected.path) == connected.device.id:
-                    self._start(
-                        connected.device,
-                        connected.path,
-                        "new episodes in the cache",
-                        connected.devname,
-                    )
+                    self._start(connected.device, connected.path, NEW_IN_CACHE, connected.devname)
 
     # --- syncs -------------------------------------------------------------------------------
 
@@ -355,6 +363,7 @@ class Watcher:
             return
         self._connected.pop(device.id, None)
         sync = Sync(device, path, devname if devname and devname.startswith("/dev/") else None)
+        sync.fetch_first = reason != NEW_IN_CACHE
         self._syncs[device.id] = sync
         log.info("%s: syncing (%s)", device.name, reason)
         sync.thread = threading.Thread(
@@ -364,7 +373,10 @@ class Watcher:
 
     def _run_sync(self, sync: Sync) -> None:
         try:
+            fresh = self._fresh.before_push(sync.device.name) if sync.fetch_first else None
             outcome = self._push(sync.device, sync.path, sync.cancel)
+            if fresh is not None:
+                outcome = Outcome(outcome.ok, f"{outcome.text}; {fresh}")
         except Exception as exc:  # a service must outlive any one sync
             log.exception("%s: sync crashed", sync.device.name)
             outcome = Outcome(False, f"crashed: {exc}")
@@ -388,7 +400,7 @@ class Watcher:
             return
         self._connected[sync.device.id] = Connected(sync.device, sync.path, sync.devname)
         if sync.again:
-            self._start(sync.device, sync.path, "new episodes in the cache", sync.devname)
+            self._start(sync.device, sync.path, NEW_IN_CACHE, sync.devname)
 
     def _gone(self, which: Callable[[str | None, Path], bool], why: str) -> None:
         """Forget the players ``which`` selects (by device node, path); stop their syncs."""
@@ -421,7 +433,11 @@ def push_outcome(device: Device, path: Path, cancel: threading.Event) -> Outcome
 
     try:
         with App.open() as app:
-            report = push(app, device, path, Progress("syncing", enabled=False), cancel=cancel)
+            quiet, warn = (
+                Progress("syncing", enabled=False),
+                partial(log.warning, "%s: %s", device.name),
+            )
+            report = push(app, device, path, quiet, cancel=cancel, warn=warn)
     except PodsyncError as exc:
         return Outcome(False, str(exc))
     except OSError as exc:  # unplugged mid-run

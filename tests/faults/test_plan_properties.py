@@ -17,12 +17,12 @@ from podsync.filters import PlanState, Space
 from podsync.model import MediaItem
 from podsync.names import episode_path
 from podsync.player.manifest import Entry, Manifest
-from podsync.push import copy_filters, delete_filters
 from podsync.sizes import Budget
 from podsync.stores.base import MediaStore, Transfer
 from podsync.stores.device import DeviceStore
 from podsync.sync import SyncManager
 from podsync.tasks import Task, TaskManager, TaskState
+from podsync.wanted import copy_filters, delete_filters
 
 BLOCK = 512
 NOW = 100.0

@@ -45,6 +45,14 @@ def test_fetch_while_a_push_runs(podsync, make_podcast, fat_player, home: Path) 
     try:
         podcast.add_episode("Fresh", time.time(), body=BODY)
         assert "Downloaded 1 episode" in podsync("fetch").stdout  # not blocked by the push
+        # The fetch's clean left the cache alone (the push may be copying any of it);
+        # a clean or an unsubscribe by hand says the push is running.
+        busy = podsync("clean", check=1).stderr
+        assert busy == (
+            "podsync: error: not cleaned: device 'fat' is busy: another push is running;"
+            " it cleans when done\n"
+        )
+        assert "is busy" in podsync("unsubscribe", podcast.url, check=1).stderr
     finally:
         push.send_signal(signal.SIGCONT)
     out, _err = push.communicate(timeout=60)
