@@ -215,6 +215,15 @@ SETTINGS: dict[str, dict[str, Setting]] = {
         ),
         "ascii_names": Setting(bool, False, "transliterate names to ASCII on the player"),
     },
+    "history": {
+        "keep": Setting(
+            int,
+            20000,
+            "events kept for `podsync log`; older ones are dropped",
+            minimum=100,
+            maximum=10_000_000,
+        ),
+    },
     "tags": {
         "enabled": Setting(
             bool,

@@ -42,3 +42,7 @@ class Cancelled(Exception):
 
 class SkipItem(Exception):
     """A processing step decided this item is not to be copied (not a failure)."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) stopped a run; the message says what finished and what resumes."""

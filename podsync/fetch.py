@@ -20,13 +20,14 @@ from urllib.parse import urlsplit
 from podsync.app import App
 from podsync.cli.progress import Progress
 from podsync.config import Config
-from podsync.errors import FeedError, PodsyncError, UsageError
+from podsync.errors import FeedError, Interrupted, PodsyncError, UsageError
 from podsync.feeds.http import is_feed_url, new_session
 from podsync.feeds.parse import Limits, fetch_feed, read_capped
 from podsync.filters import PlanState, Space
+from podsync.history import Event, record, task_events
 from podsync.library import Freed, clean
-from podsync.model import Podcast
-from podsync.sizes import parse_size
+from podsync.model import Plan, Podcast
+from podsync.sizes import parse_size, plural
 from podsync.steps.mtime import PublishedMtime
 from podsync.stores.cache import CacheStore
 from podsync.stores.feed import FeedStore, RefreshResult
@@ -46,7 +47,9 @@ MAX_IMAGE = 10 * 1024 * 1024
 class FetchReport:
     refreshed: list[RefreshResult]
     sync: SyncResult | None
-    """The downloads; None when only the feeds were refreshed."""
+    """The downloads; None when only the feeds were refreshed, or in a dry run."""
+    plan: Plan | None = None
+    """What was (or, in a dry run, would be) downloaded; None with ``--refresh-only``."""
     cleaned: Freed = field(default_factory=Freed)
     """What the clean after the downloads took out of the cache."""
 
@@ -96,11 +99,17 @@ def fetch(
     download: bool = True,
     podcasts: list[Podcast] | None = None,
     cancel: threading.Event | None = None,
+    dry_run: bool = False,
 ) -> FetchReport:
     """Refresh the feeds (``podcasts``, else every one not gone and not ``fetch = false``),
     then download what the fetch's or a player's settings want of them, then clean the
-    cache.  ``cancel`` stops it between feeds and between downloads."""
+    cache.  ``cancel`` stops it between feeds and between downloads.
+
+    With ``dry_run`` the feeds are refreshed and the downloads only planned.
+    Ctrl-C raises :class:`Interrupted`, saying what was done and what resumes.
+    """
     cfg = app.config
+    keep = cfg.get("history", "keep")
     only = None if podcasts is None else {p.title for p in podcasts}
     if podcasts is None:
         podcasts = [
@@ -123,9 +132,17 @@ def fetch(
                     if stopped(cancel):
                         pool.shutdown(cancel_futures=True)
                         break
-            except BaseException:
+            except BaseException as exc:
                 pool.shutdown(cancel_futures=True)
+                progress.close()
+                record(app.state, [refresh_event(r) for r in refreshed], keep)
+                if isinstance(exc, KeyboardInterrupt):
+                    raise Interrupted(
+                        f"stopped while refreshing feeds ({len(refreshed)} of {len(podcasts)}"
+                        " read); nothing was downloaded"
+                    ) from None
                 raise
+        record(app.state, [refresh_event(r) for r in refreshed], keep)
         if wants_artwork(app):
             fetch_covers(app, session, Limits.from_config(cfg))
         if not download or stopped(cancel):
@@ -148,13 +165,46 @@ def fetch(
                 space=cache_space(app.home.episodes_dir, cfg),
             )
             plan = manager.plan(state)
+            if dry_run:
+                progress.close()
+                return FetchReport(refreshed, None, plan)
             progress.start("downloading", len(plan.copies), plan.copy_bytes)
-            result = manager.execute(plan)
+            try:
+                result = manager.execute(plan)
+            except KeyboardInterrupt:
+                progress.close()
+                partial = manager.result
+                assert partial is not None
+                record(app.state, task_events(partial, None, "download"), keep)
+                raise Interrupted(interrupted_downloads(partial)) from None
     progress.close()
-    report = FetchReport(refreshed, result)
+    record(app.state, task_events(result, None, "download"), keep)
+    report = FetchReport(refreshed, result, plan)
     if not result.cancelled:
         report.cleaned = clean(app)
     return report
+
+
+def refresh_event(result: RefreshResult) -> Event:
+    """The history's line for refreshing one feed."""
+    if result.gone or result.error:
+        return Event("refresh", result.title, outcome="failed", detail=result.error or "")
+    detail = f"{plural(result.new, 'new episode')}" if result.modified else "not modified"
+    return Event("refresh", result.title, detail=detail)
+
+
+def interrupted_downloads(result: SyncResult) -> str:
+    """What a stopped fetch did, and what the next one picks up."""
+    started = [t for t in result.cancelled if t.started is not None]
+    waiting = len(result.cancelled) - len(started)
+    parts = [f"downloaded {len(result.copied)} of {plural(len(result.plan.copies), 'episode')}"]
+    if started:
+        parts.append(
+            f"{len(started)} partly downloaded: kept as .part files, the next fetch resumes them"
+        )
+    if waiting:
+        parts.append(f"{waiting} not started: the next fetch downloads them")
+    return "; ".join(parts)
 
 
 def stopped(cancel: threading.Event | None) -> bool:

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING
 
 from podsync.app import App
 from podsync.config import Config
-from podsync.errors import DeviceError
+from podsync.errors import DeviceError, Interrupted
 from podsync.filters import PlanState, Space
+from podsync.history import Event, record, task_events
 from podsync.model import Device, Plan
 from podsync.names import check_folder
 from podsync.plan import explain_uncached
@@ -29,7 +30,7 @@ from podsync.player.manifest import Manifest
 from podsync.player.mounts import mount_of
 from podsync.player.played import listened, read_scrobbles
 from podsync.player.udev_identity import drive_info
-from podsync.sizes import Budget, parse_size
+from podsync.sizes import Budget, parse_size, plural
 from podsync.steps import FinishStep, PostStep, PreStep
 from podsync.steps.artwork import Artwork, Covers, cover_file
 from podsync.steps.convert import Convert, PlayerFormats
@@ -175,13 +176,16 @@ def _sync(
         cfg.get("names", "max_length"),
         cfg.get("player", "ascii_names"),
     )
+    keep = cfg.get("history", "keep")
     scrobbles, offset = read_scrobbles(path, app.state.scrobbler_offset(device.id))
     played_now = listened(scrobbles, manifest.files)
-    report_played = len(played_now - app.state.played_keys())
+    newly_played = played_now - app.state.played_keys()
+    report_played = len(newly_played)
     if not dry_run:
         target.clean_stale()
         app.state.mark_played(played_now)
         app.state.set_scrobbler_offset(device.id, offset)
+        record(app.state, _played_events(manifest, newly_played, device.name), keep)
     state = PlanState(
         now=time.time(),
         done=frozenset(target.finished_keys()),
@@ -257,6 +261,11 @@ def _sync(
         )
         try:
             result = manager.execute(plan)
+        except KeyboardInterrupt:
+            partial = manager.result
+            assert partial is not None
+            _record(app, device, path, manifest, partial, "interrupted", keep)
+            raise Interrupted(interrupted_push(device, partial)) from None
         finally:
             progress.close()
         player.check()  # unplugged: say so, whatever the tasks made of it
@@ -268,11 +277,51 @@ def _sync(
     if target.warning:
         warnings.append(target.warning)
     _remove_unwanted_conversions(app)
-    outcome = "ok" if not (result.failed or result.cancelled) else (f"{len(result.failed)} failed")
+    outcome = f"{len(result.failed)} failed" if result.failed else "ok"
+    if result.cancelled:  # the watcher stopped it (the player was unplugged, say)
+        outcome = "interrupted"
+    _record(app, device, path, manifest, result, outcome, keep)
+    return PushReport(device, path, plan, result, warnings, report_played, conversions)
+
+
+def _record(
+    app: App,
+    device: Device,
+    path: Path,
+    manifest: Manifest,
+    result: SyncResult,
+    outcome: str,
+    keep: int,
+) -> None:
+    """Remember what the push did, even an interrupted one: what the player holds, the history."""
     app.state.record_sync(
         device.id, str(path), outcome, [(p, e.key, e.size) for p, e in manifest.files.items()]
     )
-    return PushReport(device, path, plan, result, warnings, report_played, conversions)
+    events = task_events(result, device.name)
+    summary = f"copied {len(result.copied)}, deleted {len(result.deleted)}"
+    events.append(Event("push", device=device.name, outcome=outcome, detail=summary))
+    record(app.state, events, keep)
+
+
+def _played_events(manifest: Manifest, keys: set[str], device: str) -> list[Event]:
+    return [
+        Event("played", e.podcast, e.title, device, detail="the player's scrobbler log")
+        for e in manifest.files.values()
+        if e.key in keys
+    ]
+
+
+def interrupted_push(device: Device, result: SyncResult) -> str:
+    """What a stopped push did, and what the next one does."""
+    total = len(result.plan.copies)
+    rest = total - len(result.copied)
+    done = (
+        f"{device.name}: copied {len(result.copied)} of {plural(total, 'episode')}"
+        f" and deleted {len(result.deleted)} before the stop"
+    )
+    if not rest:
+        return done
+    return f"{done}; the next push copies the other {rest} (no partial file was left on it)"
 
 
 def _remove_unwanted_conversions(app: App) -> None:
@@ -293,7 +342,7 @@ def _no_ffmpeg(source: ConvertingStore) -> str:
     if source.unplayable:
         kinds = ", ".join(sorted({i.ext for i in source.unplayable}))
         return (
-            f"ffmpeg is not installed: {len(source.unplayable)} episode(s) in formats this "
+            f"ffmpeg is not installed: {plural(len(source.unplayable), 'episode')} in formats this "
             f"player cannot play ({kinds}) are not copied"
         )
     return "ffmpeg is not installed: episodes are copied without speed, loudness or mono changes"

@@ -118,5 +118,19 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE podcasts ADD COLUMN renamed INTEGER NOT NULL DEFAULT 0;
     """,
+    # The history `podsync log` shows: what was done, to what, where and why.
+    """
+    CREATE TABLE history (
+        id INTEGER PRIMARY KEY,
+        at REAL NOT NULL,
+        action TEXT NOT NULL,
+        device TEXT,
+        podcast TEXT NOT NULL DEFAULT '',
+        episode TEXT NOT NULL DEFAULT '',
+        outcome TEXT NOT NULL DEFAULT 'ok',
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX history_at ON history (at);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,4 +1,4 @@
-"""Sizes as people write them ("4 GB", "500MiB") and space budgets ("10% free")."""
+"""Sizes as people write them ("4 GB", "500MiB"), space budgets ("10% free"), and counts."""
 
 from __future__ import annotations
 
@@ -23,6 +23,11 @@ _UNITS = {
 }
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
 _FREE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*free\s*$", re.IGNORECASE)
+
+
+def plural(count: int, noun: str) -> str:
+    """``count`` and ``noun``, plural unless it is one: ``"1 episode"``, ``"3 episodes"``."""
+    return f"{count} {noun}{'s' * (count != 1)}"
 
 
 def human_size(n: float) -> str:

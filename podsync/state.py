@@ -441,3 +441,10 @@ class State(Summaries):
 
     def integrity_check(self) -> str:
         return self._rows("PRAGMA integrity_check")[0][0]
+
+    def write(self, sql: str, rows: Iterable[Iterable[object]], then: str = "") -> None:
+        """Run ``sql`` for each of ``rows``, then ``then``, in one transaction (the history)."""
+        with self._transaction() as db:
+            db.executemany(sql, [tuple(r) for r in rows])
+            if then:
+                db.execute(then)

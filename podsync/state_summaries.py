@@ -15,6 +15,10 @@ class Summaries:
     def _rows(self, sql: str, args: Iterable[object] = ()) -> list[tuple]:
         raise NotImplementedError
 
+    def query(self, sql: str, args: Iterable[object] = ()) -> list[tuple]:
+        """Rows of a read-only query, for a module with a table of its own (the history)."""
+        return self._rows(sql, args)
+
     def podcast_summary(self) -> dict[int, PodcastCounts]:
         """Per podcast id: episodes known, cached, played, and the cache's bytes."""
         return {

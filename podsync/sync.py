@@ -8,6 +8,7 @@ the target commits what changed.
 from __future__ import annotations
 
 import errno
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,11 +17,13 @@ from podsync.errors import SkipItem
 from podsync.filters import CopyFilter, DeleteFilter, PlanState
 from podsync.model import MediaItem, Plan
 from podsync.plan import make_plan
+from podsync.sizes import plural
 from podsync.steps import FinishStep, HeaderStep, PostStep, PreStep, SlowPreStep
 from podsync.stores.base import Header, MediaStore, Transfer
 from podsync.tasks import Task, TaskManager, TaskState
 
 NO_ROOM = "no room left on the target"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -82,11 +85,39 @@ class SyncManager:
     tasks: TaskManager = field(default_factory=TaskManager)
     full: bool = field(default=False, init=False)
     """Set once the target ran out of space: the remaining copies are skipped."""
+    result: SyncResult | None = field(default=None, init=False)
+    """The last run's results, kept even when an interrupt cut it short."""
 
     def plan(self, state: PlanState) -> Plan:
-        return make_plan(
-            self.source.list(), self.target.list(), self.copy_filters, self.delete_filters, state
-        )
+        source, target = self.source.list(), self.target.list()
+        plan = make_plan(source, target, self.copy_filters, self.delete_filters, state)
+        if log.isEnabledFor(logging.INFO):
+            self._explain(plan, source, target, state)
+        return plan
+
+    def _explain(
+        self, plan: Plan, source: list[MediaItem], target: list[MediaItem], state: PlanState
+    ) -> None:
+        """Log each decision of ``plan`` with its reason (-v); with -vv, what each filter left."""
+        to = self.target.name
+        for item, reason in plan.deletes:
+            log.info("plan: delete %s from %s: %s", item.location, to, reason)
+        for item in plan.copies:
+            log.info("plan: copy %s to %s: wanted by the filters, not there yet", item.label, to)
+        for item, reason in plan.unfit:
+            log.info("plan: no room on %s for %s: %s", to, item.label, reason)
+        log.info("plan: %s already in %s, kept", plural(plan.kept, "episode"), to)
+        if log.isEnabledFor(logging.DEBUG):
+            candidates = list({i.key: i for i in [*target, *source]}.values())
+            for copy_filter in self.copy_filters:
+                kept = copy_filter.select(candidates, state)
+                left = {i.key for i in kept}
+                for item in candidates:
+                    if item.key not in left:
+                        log.debug(
+                            "plan: not wanted: %s (filtered out by %r)", item.label, copy_filter
+                        )
+                candidates = kept
 
     def execute(self, plan: Plan) -> SyncResult:
         """Run ``plan``; on an interrupt, cancel, join the workers and re-raise."""
@@ -113,7 +144,8 @@ class SyncManager:
             raise
         finally:
             self.target.commit()
-        return SyncResult(plan, self.tasks.results[first:])
+            self.result = SyncResult(plan, self.tasks.results[first:])
+        return self.result
 
     def _queue_copy(self, item: MediaItem) -> None:
         self.tasks.add_copy(f"copy:{item.key}", item.label, self._copier(item), item.size or 0)

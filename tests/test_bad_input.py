@@ -158,7 +158,7 @@ def test_broken_feed_does_not_stop_the_others(
     good.add_episode("Good episode 3", 2e9)
 
     result = podsync("fetch", check=1)
-    assert f"failed feed: Bad: {BREAKAGES[breakage]}" in result.stdout
+    assert f"podsync: error: feed Bad: {BREAKAGES[breakage]}" in result.stderr
     assert "Traceback" not in result.stderr
     assert "Downloaded 5 episodes" in result.stdout  # both of Good's and Bad's known episodes
     listing = podsync("list").stdout

@@ -60,6 +60,11 @@ def test_bash_completes_commands_options_devices_podcasts_and_paths(
     assert complete(podsync, script, f"podsync import {tmp_path}/fee") == [f"{tmp_path}/feeds.opml"]
     assert f"{tmp_path}/player/" in complete(podsync, script, f"podsync device add {tmp_path}/pl")
     assert f"{tmp_path}/player/" in complete(podsync, script, f"podsync push {tmp_path}/pl")
+    assert complete(podsync, script, f"podsync export {tmp_path}/fee") == [f"{tmp_path}/feeds.opml"]
+    assert f"{tmp_path}/player/" in complete(podsync, script, f"podsync demo --dir {tmp_path}/pl")
+    root = f"podsync udev install --root {tmp_path}/pl"
+    assert f"{tmp_path}/player/" in complete(podsync, script, root)
+    assert complete(podsync, script, "podsync log --device my") == ["my\\ clip"]
 
 
 @pytest.mark.parametrize(("shell", "check"), [("zsh", ["zsh", "-n"]), ("fish", ["fish", "-n"])])

@@ -6,8 +6,10 @@ import os
 import re
 from pathlib import Path
 
+from conftest import COMMAND
 from podsync.cli.config_command import toml_value
 from podsync.config import SETTINGS
+from terminal import run_in_terminal
 
 DOC = Path(__file__).parent.parent / "docs" / "config.md"
 
@@ -55,17 +57,46 @@ def test_the_documented_example_loads_and_config_shows_it(podsync) -> None:
 
 def test_edit_creates_the_file_and_checks_it(podsync, tmp_path: Path) -> None:
     config = podsync.home / "config" / "config.toml"
-    editor = tmp_path / "editor"
-    editor.write_text("#!/bin/sh\nsed -i 's/^# keep = 5/keep = 0/' \"$1\"\n")
-    editor.chmod(0o755)
-
     ok = podsync("config", "--edit", env={**os.environ, "EDITOR": "true"})
-    assert ok.stdout.strip() == f"{config}: ok"
+    assert ok.stdout.strip() == f"{config}: saved"
     assert "# keep = 5" in config.read_text()  # every setting, commented out
+    again = podsync("config", "--edit", env={**os.environ, "EDITOR": "true"})
+    assert again.stdout.strip() == f"{config}: not changed"
 
-    bad = podsync("config", "--edit", env={**os.environ, "EDITOR": str(editor)}, check=2)
-    line = config.read_text().splitlines().index("keep = 0") + 1
-    assert f"config.toml, line {line}: filters.keep must be at least 1" in bad.stderr
+
+def test_a_broken_edit_reopens_the_editor_and_keeps_the_old_file(podsync, tmp_path: Path) -> None:
+    """Like visudo: the error, then the editor again; the old file stays until one is valid."""
+    config = podsync.home / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("[filters]\nkeep = 3\n")
+    editor = tmp_path / "editor"
+    # The first edit breaks the file; the second (after the error) fixes it.
+    editor.write_text(
+        "#!/bin/sh\n"
+        f'if [ -e {tmp_path}/once ]; then sed -i "s/keep = 0/keep = 4/" "$1"\n'
+        f'else touch {tmp_path}/once; sed -i "s/keep = 3/keep = 0/" "$1"; fi\n'
+    )
+    editor.chmod(0o755)
+    env = {**os.environ, "PODSYNC_HOME": str(podsync.home), "EDITOR": str(editor)}
+    screen = run_in_terminal([*COMMAND, "config", "--edit"], env, typed=b"y\n")
+    assert screen.returncode == 0, screen.text
+    assert "filters.keep must be at least 1" in screen.text
+    assert "Edit again? [Y/n]" in screen.text
+    assert f"{config}: saved" in screen.text
+    assert config.read_text() == "[filters]\nkeep = 4\n"
+
+    # Declining keeps the old file, and the broken edit beside it.
+    (tmp_path / "once").unlink()
+    config.write_text("[filters]\nkeep = 3\n")
+    screen = run_in_terminal([*COMMAND, "config", "--edit"], env, typed=b"n\n")
+    assert screen.returncode == 2
+    assert f"{config} was not changed; your edit is kept in {config}.edit" in screen.text
+    assert config.read_text() == "[filters]\nkeep = 3\n"
+    assert podsync("config").returncode == 0  # every command still works
+    # Without a terminal to ask on, the same: nothing changes.
+    (tmp_path / "once").unlink()
+    podsync("config", "--edit", env={**os.environ, "EDITOR": str(editor)}, check=2)
+    assert config.read_text() == "[filters]\nkeep = 3\n"
 
 
 def test_a_players_folder_cannot_be_overridden_in_the_file(podsync) -> None:

@@ -228,7 +228,7 @@ def test_without_ffmpeg_an_unplayable_episode_is_skipped_with_one_line(
     result = podsync("push", env={**os.environ, "PATH": str(empty)})
     lines = [line for line in result.stderr.splitlines() if "ffmpeg" in line]
     assert lines == [
-        f"warning: clip ({player}): ffmpeg is not installed: 1 episode(s) in formats this "
+        f"podsync: warning: clip ({player}): ffmpeg is not installed: 1 episode in formats this "
         "player cannot play (opus) are not copied"
     ]
     [copied] = media_files(player)

@@ -165,9 +165,9 @@ def test_small_player_fills_up_cleanly(podsync, make_podcast, fat_player, home: 
     for n in range(5):
         podcast.add_episode(f"New {n}", time.time() - n * 3600, body=body)
     podsync("fetch")
-    out = podsync("push").stdout
-    assert "deleted 2" in out  # the two oldest made room first
-    assert "did not fit on the player" in out
+    pushed = podsync("push")
+    assert "deleted 2" in pushed.stdout  # the two oldest made room first
+    assert "did not fit on the player" in pushed.stderr
     files = media_files(player)
     new = [f for f in files if " New " in f]
     assert 2 <= len(new) < 5 and any(" Old 2" in f for f in files)

@@ -31,7 +31,7 @@ def test_second_fetch_is_conditional_and_downloads_nothing(
     server.log.clear()
 
     out = podsync("fetch").stdout
-    assert "Refreshed 2 feeds: 0 new episodes." in out
+    assert "Refreshed 2 feeds: no new episodes." in out
     assert "Downloaded 0 episodes" in out
     assert out.count("not modified") == 2
     feeds = [(path, headers) for path, headers in server.log if path.endswith("feed.xml")]
@@ -86,7 +86,11 @@ def test_gone_feed_is_marked_kept_and_not_retried(
 
     result = podsync("fetch", check=1)
     assert "gone (410): no longer refreshed" in result.stdout
-    assert "failed feed: Old Show: the server says the feed is gone for good (410)" in result.stdout
+    assert "Refreshed 1 feed (1 failed): no new episodes." in result.stdout
+    assert (
+        "podsync: error: feed Old Show: the server says the feed is gone for good (410)"
+        in result.stderr
+    )
     listing = podsync("list").stdout
     old_row = next(line for line in listing.splitlines() if line.startswith("Old Show"))
     assert old_row.split()[2:6] == ["2", "2", "0", "gone:"]  # episodes and cached files stay
@@ -114,7 +118,10 @@ def test_download_cut_off_mid_body_resumes_with_range(
     server.faults["/" + cut.path] = drop_after(server.resources["/" + cut.path], 100_000)
 
     result = podsync("fetch", check=1)
-    assert "failed download: Cut — Cut short: connection to 127.0.0.1 broke off" in result.stdout
+    assert (
+        "podsync: error: download Cut — Cut short: connection to 127.0.0.1 broke off"
+        in result.stderr
+    )
     cache = home / "cache" / "episodes"
     served = {e.title: server.resources["/" + e.path].body for e in podcast.episodes}
     finals = list(cache.rglob("*.mp3"))
@@ -167,8 +174,8 @@ def test_downloads_that_do_not_fit_the_cache_disk_are_not_started(
     (home / "config" / "config.toml").write_text('[fetch]\ncache_reserve = "1000 TB"\n')
     result = podsync("fetch", check=1)
     assert "Downloaded 0 episodes" in result.stdout
-    assert "2 episodes not downloaded: the cache is full" in result.stdout
-    assert result.stdout.count("    Big — Big episode") == 2
+    assert "2 episodes not downloaded: the cache is full" in result.stderr
+    assert result.stderr.count("    Big — Big episode") == 2
     assert requested(server, "/big/") == ["/big/feed.xml", "/big/feed.xml"]
     assert not list((home / "cache").rglob("*.part"))
 

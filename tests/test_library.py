@@ -195,9 +195,9 @@ def test_clean_by_hand_says_what_it_freed_and_keep_played_keeps(
     assert "Deleted 0 cached episodes" in podsync("clean").stdout
     write_config(home, "[filters]\nkeep = 3\n")
     dry = podsync("clean", "--dry-run").stdout
-    assert "  News — News episode 4\n" in dry and "Would delete 1 cached episodes" in dry
+    assert "  News — News episode 4\n" in dry and "Would delete 1 cached episode," in dry
     assert len(cached(home)) == 3
     out = podsync("clean").stdout
-    assert "Deleted 1 cached episodes" in out and "freed" in out
+    assert "Deleted 1 cached episode," in out and "freed" in out
     assert len(cached(home)) == 2
     assert "Deleted 0" in podsync("clean").stdout

@@ -78,3 +78,8 @@ def test_select_episodes() -> None:
         "Rust and you",
         "Rust on pans",
     ]
+    # One rule for both: a part of the title in any case, or a glob of the whole title.
+    assert [e.title for e in select_episodes(all_eps, "TALK", [])] == ["Rust and you", "Python"]
+    assert [e.title for e in select_episodes(all_eps, "tech*", ["*YOU"])] == ["Rust and you"]
+    assert select_episodes(all_eps, "talk*", []) == []  # a glob matches the whole title
+    assert [e.title for e in select_episodes(all_eps, "cook", ["rust", "py"])] == ["Rust on pans"]

@@ -69,7 +69,10 @@ def test_mark_played_then_push_deletes_and_does_not_copy_back(
     podsync("device", "add", str(player), "--name", "p")
     podsync("push")
     out = podsync("mark-played", "daily*", "episode 2").stdout
-    assert out.strip() == "Marked played: Daily News — Daily News episode 2"
+    assert out.splitlines() == [
+        "Marked 1 episode of 1 podcast as played:",
+        "  Daily News — Daily News episode 2",
+    ]
     out = podsync("push").stdout
     assert "deleted 1" in out and "copied 0" in out
     assert titles(player) == ["Daily News episode 1", "Daily News episode 3"]

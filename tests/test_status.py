@@ -16,7 +16,7 @@ DOCS = Path(__file__).parent.parent / "docs" / "usage.md"
 def documented_shapes() -> dict[str, Any]:
     """The JSON examples in docs/usage.md, each after a ``<!-- json: COMMAND -->`` line."""
     text = DOCS.read_text(encoding="utf-8")
-    found = re.findall(r"<!-- json: ([a-z ]+) -->\s*```json\n(.*?)```", text, re.S)
+    found = re.findall(r"<!-- json: ([a-z -]+) -->\s*```json\n(.*?)```", text, re.S)
     return {command: json.loads(body) for command, body in found}
 
 
@@ -99,13 +99,25 @@ def test_status_fits_an_80_column_terminal(podsync, two_players: Path) -> None:
 
 def test_every_json_output_has_the_documented_shape(podsync, two_players: Path) -> None:
     shapes = documented_shapes()
-    assert set(shapes) == {"status", "list", "list podcast", "device list", "push"}
+    assert set(shapes) == {
+        "status",
+        "list",
+        "list podcast",
+        "device list",
+        "push",
+        "fetch",
+        "mark-played",
+        "log",
+    }
     outputs = {
         "status": podsync("status", "--json").stdout,
         "list": podsync("list", "--json").stdout,
         "list podcast": podsync("list", "Daily*", "--json").stdout,
         "device list": podsync("device", "list", "--json").stdout,
         "push": podsync("push", "clip", "--json").stdout,
+        "fetch": podsync("fetch", "--json").stdout,
+        "mark-played": podsync("mark-played", "news", "episode 4", "--json").stdout,
+        "log": podsync("log", "--json").stdout,
     }
     for command, out in outputs.items():
         same_shape(json.loads(out), shapes[command], command)

@@ -76,7 +76,7 @@ def test_without_the_right_to_write_the_rule_it_is_staged_with_the_command_to_in
 ) -> None:
     # (Tests run as root; an ordinary user's lack of rights is passed in.)
     files = render([], tmp_path / "root", {"HOME": "/home/me"})
-    done = install(files, tmp_path / "state", system=False, rule_writable=False)
+    done = install(files, tmp_path / "state", system=False, rule_writable=False).lines
     staged = tmp_path / "state" / "90-podsync.rules"
     assert staged.read_text() == files.rule_text
     assert files.unit.exists() and not files.rule.exists()
@@ -84,3 +84,22 @@ def test_without_the_right_to_write_the_rule_it_is_staged_with_the_command_to_in
         f"  sudo install -m 644 {staged} {files.rule} && sudo udevadm control --reload"
         in "\n".join(done)
     )
+
+
+def test_a_failed_enable_says_how_to_finish_by_hand(tmp_path: Path, monkeypatch) -> None:
+    # A systemctl that reloads but cannot enable (no user session bus, say).
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "systemctl").write_text(
+        '#!/bin/sh\ncase "$*" in *enable*) echo "Failed to connect to bus" >&2; exit 1;; esac\n'
+    )
+    (tools / "systemctl").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}:{os.environ['PATH']}")
+    files = render([], tmp_path / "root", {"HOME": "/home/me"})
+    done = install(files, tmp_path / "state", system=True, rule_writable=False)
+    assert any("failed: Failed to connect to bus" in line for line in done.lines)
+    assert done.by_hand == (
+        "systemctl --user daemon-reload && systemctl --user enable --now podsync-watch.service"
+    )
+    (tools / "systemctl").write_text("#!/bin/sh\nexit 0\n")
+    assert install(files, tmp_path / "state", system=True, rule_writable=False).by_hand is None

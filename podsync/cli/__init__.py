@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
+import logging
 import os
 import signal
 import sys
 from collections.abc import Sequence
 
-from podsync.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, PodsyncError
+from podsync.errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Interrupted,
+    PodsyncError,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -38,12 +45,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "handler"):
         parser.print_help()
         return EXIT_OK
-    if args.verbose or args.log_level != "WARNING":
-        _log_to_stderr(args)  # otherwise logging's last resort prints warnings alike
+    # -v and -q count the same before the command (``podsync -v list``) and after it.
+    args.verbose += args.verbose_before
+    args.quiet = args.quiet or args.quiet_before
+    _log_to_stderr(args)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         if args.quiet and args.report and not getattr(args, "json", False):
-            with contextlib.redirect_stdout(io.StringIO()):
+            # -q silences what went well; errors and warnings go to stderr all the same.
+            with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
                 return args.handler(args)
         return args.handler(args)
     except PodsyncError as exc:
@@ -58,8 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f": {exc.filename}" if exc.filename else ""
         print(f"podsync: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return EXIT_FAILED
-    except KeyboardInterrupt:
-        print("\npodsync: interrupted; nothing partial was left behind", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        # A run says what it finished and what resumes; elsewhere each write stands alone.
+        said = f"; {exc}" if isinstance(exc, Interrupted) else ""
+        print(f"\npodsync: interrupted{said}", file=sys.stderr)
         return EXIT_INTERRUPTED
 
 
@@ -80,19 +92,34 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _log_to_stderr(args: argparse.Namespace) -> None:
-    """Send podsync's log to stderr: warnings, or more with -v (``watch``: its events)."""
-    import logging
+class _Formatter(logging.Formatter):
+    """Warnings as ``podsync: warning: ...``; what -v tells, as it is (a watcher stamps it)."""
 
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        if record.levelno >= logging.WARNING:
+            return f"podsync: {record.levelname.lower()}: {text}"
+        return text
+
+
+def _log_to_stderr(args: argparse.Namespace) -> None:
+    """Send podsync's log to stderr: warnings; with -v what is done and why; -vv more.
+
+    ``watch`` logs its events without -v (its log_level is INFO).
+    """
     handler = logging.StreamHandler(sys.stderr)
     # A long-running watcher stamps its lines, except under systemd whose journal does.
     stamp = args.log_level == "INFO" and not os.environ.get("JOURNAL_STREAM")
     handler.setFormatter(
-        logging.Formatter("%(asctime)s %(message)s" if stamp else "%(message)s", "%H:%M:%S")
+        _Formatter("%(asctime)s %(message)s" if stamp else "%(message)s", "%H:%M:%S")
     )
+    base = logging.WARNING if args.quiet else logging.getLevelName(args.log_level)
+    level = max(logging.DEBUG, base - 10 * args.verbose)
     log = logging.getLogger("podsync")
-    log.addHandler(handler)
-    if args.verbose:
-        log.setLevel(logging.DEBUG)
-    else:
-        log.setLevel("WARNING" if args.quiet else args.log_level)
+    log.handlers[:] = [handler]  # one handler, however often main() runs in a process
+    log.setLevel(level)
+    log.propagate = False
+    if args.verbose >= 2:  # -vv: also each HTTP connection and request line
+        urllib3 = logging.getLogger("urllib3")
+        urllib3.handlers[:] = [handler]
+        urllib3.setLevel(logging.DEBUG)

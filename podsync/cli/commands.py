@@ -10,7 +10,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from podsync.cli.table import terminal_columns
 from podsync.errors import EXIT_FAILED, EXIT_OK, PodsyncError, UsageError
+from podsync.sizes import plural
 
 if TYPE_CHECKING:
     from podsync.app import App
@@ -35,7 +37,7 @@ def cmd_subscribe(args: argparse.Namespace) -> int:
                 _error(str(exc))
                 status = max(status, exc.exit_code)
                 continue
-            print(f"Subscribed to {podcast.title or podcast.url} ({new} episodes)")
+            print(f"Subscribed to {podcast.title or podcast.url} ({plural(new, 'episode')})")
     return status
 
 
@@ -46,7 +48,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     with _open() as app:
         rows = podcast_rows(app)
     if args.json:
-        return _print_json({"podcasts": [row.to_json() for row in rows]})
+        return print_json({"podcasts": [row.to_json() for row in rows]})
     if not rows:
         print("No subscriptions yet; add one with: podsync subscribe URL")
         return EXIT_OK
@@ -55,7 +57,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         status = row.status if not row.error else f"{row.status}: {row.error}"
         counts = row.counts
         table.append((row.title, str(counts.known), str(counts.cached), str(counts.played), status))
-    print("\n".join(format_table(table, numeric=(1, 2, 3), width=_width())))
+    print("\n".join(format_table(table, numeric=(1, 2, 3), width=terminal_columns())))
     return EXIT_OK
 
 
@@ -65,24 +67,38 @@ def cmd_status(args: argparse.Namespace) -> int:
     with _open() as app:
         status = gather(app)
     if args.json:
-        return _print_json(status.to_json())
-    print(render(status, _width(), sys.stdout.isatty()))
+        return print_json(status.to_json())
+    print(render(status, terminal_columns(), sys.stdout.isatty()))
     return EXIT_OK
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
     from podsync.cli.progress import Progress
-    from podsync.cli.report import print_fetch
+    from podsync.cli.report import fetch_json, print_fetch
     from podsync.fetch import fetch
     from podsync.library import resolve_podcasts
 
     with _open() as app:
         if not app.state.podcasts():
+            if args.json:
+                return print_json(
+                    {"dry_run": args.dry_run, "ok": True, "feeds": [], "downloads": None}
+                )
             print("No subscriptions yet; add one with: podsync subscribe URL")
             return EXIT_OK
         podcasts = resolve_podcasts(app, args.podcasts) if args.podcasts else None
-        report = fetch(app, Progress("fetching"), download=not args.refresh_only, podcasts=podcasts)
-    print_fetch(report)
+        progress = Progress("fetching", enabled=False if args.quiet or args.json else None)
+        report = fetch(
+            app,
+            progress,
+            download=not args.refresh_only,
+            podcasts=podcasts,
+            dry_run=args.dry_run,
+        )
+    if args.json:
+        print_json(fetch_json(report))
+    else:
+        print_fetch(report)
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
@@ -168,13 +184,21 @@ def cmd_push(args: argparse.Namespace) -> int:
     pushes = []
     with _open() as app:
         target = None if args.target is None else str(given_path(args.target, "NAME|MOUNTPOINT"))
-        for device, path in resolve(app.state, target):
+        try:
+            targets = resolve(app.state, target)
+        except PodsyncError as exc:
+            if not args.json:
+                raise
+            _error(str(exc))
+            print_json({"ok": False, "error": str(exc), "pushes": []})
+            return exc.exit_code
+        for device, path in targets:
             try:
                 report = push(
                     app,
                     device,
                     path,
-                    Progress("syncing", enabled=None if not (args.quiet or args.json) else False),
+                    Progress("syncing", enabled=False if args.quiet or args.json else None),
                     dry_run=args.dry_run,
                     delete=not args.no_delete,
                 )
@@ -194,11 +218,15 @@ def cmd_push(args: argparse.Namespace) -> int:
                 status = max(status, exc.exit_code)
                 pushes.append(push_error_json(device, path, str(exc)))
     if args.json:
-        _print_json({"pushes": pushes})
+        errors = [p["error"] for p in pushes if p["error"]]
+        print_json(
+            {"ok": status == EXIT_OK, "error": errors[0] if errors else None, "pushes": pushes}
+        )
     return status
 
 
 def cmd_mark_played(args: argparse.Namespace) -> int:
+    from podsync.history import Event, record
     from podsync.player.played import select_episodes
 
     with _open() as app:
@@ -206,18 +234,31 @@ def cmd_mark_played(args: argparse.Namespace) -> int:
         if not episodes:
             print(
                 f"podsync: error: no episode matches {args.podcast!r} "
-                f"{' '.join(args.episodes)}".rstrip(),
+                f"{' '.join(map(repr, args.episodes))}".rstrip(),
                 file=sys.stderr,
             )
+            if args.json:
+                print_json({"dry_run": args.dry_run, "played": not args.undo, "episodes": []})
             return EXIT_FAILED
         keys = [e.key for e in episodes]
-        if args.undo:
-            app.state.mark_unplayed(keys)
-        else:
-            app.state.mark_played(keys)
+        action = "unplayed" if args.undo else "played"
+        if not args.dry_run:
+            if args.undo:
+                app.state.mark_unplayed(keys)
+            else:
+                app.state.mark_played(keys)
+            events = [Event(action, e.podcast, e.title, detail="marked by hand") for e in episodes]
+            record(app.state, events, app.config.get("history", "keep"))
+    if args.json:
+        marked = [{"podcast": e.podcast, "title": e.title} for e in episodes]
+        return print_json({"dry_run": args.dry_run, "played": not args.undo, "episodes": marked})
     verb = "not played" if args.undo else "played"
-    for episode in episodes:
-        print(f"Marked {verb}: {episode.podcast} — {episode.title}")
+    podcasts = len({e.podcast_id for e in episodes})
+    count = f"{plural(len(episodes), 'episode')} of {plural(podcasts, 'podcast')}"
+    head = f"Would mark {count} as {verb}" if args.dry_run else f"Marked {count} as {verb}"
+    print(f"{head}:")
+    for episode in sorted(episodes, key=lambda e: (e.podcast.casefold(), -e.published)):
+        print(f"  {episode.podcast} — {episode.title}")
     return EXIT_OK
 
 
@@ -238,7 +279,11 @@ def cmd_device_add(args: argparse.Namespace) -> int:
     with _open() as app:
         folder = app.config.get("push", "folder") if args.folder is None else args.folder
         mountpoint = given_path(args.mountpoint, "MOUNTPOINT")
-        device = register(app.state, mountpoint, args.name, folder, profile)
+        device, warning = register(
+            app.state, mountpoint, args.name, folder, profile, force=args.force
+        )
+    if warning:
+        print(f"podsync: warning: {warning}", file=sys.stderr)
     kind = f", profile {profile}" if profile else ""
     print(f"Registered {device.name} at {device.path} (episodes go to {device.folder}/{kind}).")
     return EXIT_OK
@@ -251,7 +296,7 @@ def cmd_device_list(args: argparse.Namespace) -> int:
     with _open() as app:
         rows = device_rows(app)
     if args.json:
-        return _print_json({"devices": [row.to_json() for row in rows]})
+        return print_json({"devices": [row.to_json() for row in rows]})
     if not rows:
         print("No devices registered; add one with: podsync device add MOUNTPOINT --name NAME")
         return EXIT_OK
@@ -259,7 +304,7 @@ def cmd_device_list(args: argparse.Namespace) -> int:
     for row in rows:
         where = str(row.path) if row.path else "not connected"
         table.append((row.device.name, where, str(row.episodes), last_sync(row.device)))
-    print("\n".join(format_table(table, numeric=(2,), width=_width())))
+    print("\n".join(format_table(table, numeric=(2,), width=terminal_columns())))
     return EXIT_OK
 
 
@@ -273,8 +318,8 @@ def cmd_config(args: argparse.Namespace) -> int:
         print(path)
         return EXIT_OK
     if args.edit:
-        edit(path)
-        print(f"{path}: ok")
+        saved = edit(path)
+        print(f"{path}: {'saved' if saved else 'not changed'}")
         return EXIT_OK
     print(show(Config.load(path)), end="")
     return EXIT_OK
@@ -314,8 +359,16 @@ def cmd_udev_install(args: argparse.Namespace) -> int:
         print(f"# {files.rule}\n{files.rule_text}\n# {files.unit}\n{files.unit_text}", end="")
         return EXIT_OK
     system = args.root is None
-    for line in install(files, state_dir, system=system, rule_writable=may_write(files.rule)):
+    done = install(files, state_dir, system=system, rule_writable=may_write(files.rule))
+    for line in done.lines:
         print(line)
+    if done.by_hand:
+        print(
+            "podsync: error: the watcher service is not enabled; finish by hand with:\n"
+            f"  {done.by_hand}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -348,14 +401,7 @@ def given_path(text: str, what: str) -> Path:
     return Path(text)
 
 
-def _width() -> int:
-    """The terminal's width; unlimited when the output is not a terminal."""
-    from podsync.cli.progress import terminal_width
-
-    return terminal_width(sys.stdout) or 0
-
-
-def _print_json(data: object) -> int:
+def print_json(data: object) -> int:
     import json
 
     print(json.dumps(data, indent=2, ensure_ascii=False))

@@ -7,6 +7,8 @@ import os
 import shlex
 import shutil
 import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -81,14 +83,41 @@ def editor() -> list[str]:
     raise ConfigError("no editor found: set $EDITOR")
 
 
-def edit(path: Path) -> None:
-    """Open ``path`` in the user's editor (creating it from the template), then check it."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, template().encode())
-    argv = [*editor(), str(path)]
-    try:
-        subprocess.run(argv, check=False)
-    except OSError as exc:
-        raise ConfigError(f"cannot run the editor {argv[0]!r}: {exc.strerror}") from None
-    Config.load(path)  # raises with the file and line when the edit broke something
+def edit(path: Path, ask: Callable[[str], str] = input) -> bool:
+    """Let the user edit ``path`` in their editor (creating it from the template), safely.
+
+    The editor works on a copy; the file is replaced only by a copy that loads.
+    After a broken edit the error is shown and ``ask`` whether to edit again
+    (like ``visudo``); declining keeps the old file and leaves the broken edit
+    beside it.  Returns whether the file was saved.
+    """
+    draft = path.with_name(path.name + ".edit")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = path.read_bytes() if path.exists() else template().encode()
+    write_atomically(draft, text)
+    while True:
+        argv = [*editor(), str(draft)]
+        try:
+            done = subprocess.run(argv, check=False)
+        except OSError as exc:
+            draft.unlink()
+            raise ConfigError(f"cannot run the editor {argv[0]!r}: {exc.strerror}") from None
+        try:
+            if done.returncode != 0:
+                raise ConfigError(f"the editor {argv[0]!r} exited with status {done.returncode}")
+            Config.load(draft)
+        except ConfigError as exc:
+            print(f"podsync: error: {exc}", file=sys.stderr)
+            try:
+                again = ask("Edit again? [Y/n] ").strip().lower() in ("", "y", "yes")
+            except EOFError:
+                again = False
+            if again:
+                continue
+            raise ConfigError(f"{path} was not changed; your edit is kept in {draft}") from None
+        if draft.read_bytes() == text and path.exists():
+            draft.unlink()
+            return False
+        write_atomically(path, draft.read_bytes())
+        draft.unlink()
+        return True

@@ -22,6 +22,7 @@ from podsync.errors import EXIT_FAILED, EXIT_OK, UsageError
 from podsync.fetch import fetch, subscribe
 from podsync.player.devices import register
 from podsync.push import push
+from podsync.sizes import plural
 
 SAMPLES = {
     "silent-science": (
@@ -100,10 +101,10 @@ def run_demo(directory: Path | None = None) -> int:
         print(f"Serving two sample podcasts at {server.base_url}")
         for url in publish_samples(server, time.time()):
             podcast, new = subscribe(app, url)
-            print(f"Subscribed to {podcast.title} ({new} episodes)")
+            print(f"Subscribed to {podcast.title} ({plural(new, 'episode')})")
         fetch_report = fetch(app, Progress("fetching"))
         print_fetch(fetch_report)
-        device = register(app.state, player, "demo-player", app.config.get("push", "folder"))
+        device, _ = register(app.state, player, "demo-player", app.config.get("push", "folder"))
         push_report = push(app, device, player, Progress("syncing"))
         print_push(push_report)
     print(f"\nOn the demo player ({player}):")

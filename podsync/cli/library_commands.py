@@ -25,7 +25,7 @@ def _open() -> App:
 
 def cmd_unsubscribe(args: argparse.Namespace) -> int:
     from podsync.library import resolve_podcasts, unsubscribe
-    from podsync.sizes import human_size
+    from podsync.sizes import human_size, plural
 
     with _open() as app:
         podcasts = resolve_podcasts(app, args.podcasts)
@@ -33,7 +33,7 @@ def cmd_unsubscribe(args: argparse.Namespace) -> int:
         players = bool(app.state.devices())
     for podcast in podcasts:
         print(f"Unsubscribed from {podcast.title or podcast.url}")
-    print(f"Deleted {len(freed.items)} cached episodes ({human_size(freed.bytes)}).")
+    print(f"Deleted {plural(len(freed.items), 'cached episode')} ({human_size(freed.bytes)}).")
     if players:
         print("Their episodes leave each player at its next push.")
     return EXIT_OK
@@ -74,7 +74,7 @@ def cmd_device_rename(args: argparse.Namespace) -> int:
 
 def cmd_clean(args: argparse.Namespace) -> int:
     from podsync.library import clean
-    from podsync.sizes import human_size
+    from podsync.sizes import human_size, plural
 
     with _open() as app:
         freed = clean(app, dry_run=args.dry_run)
@@ -84,7 +84,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     verb = "Would delete" if args.dry_run else "Deleted"
     for item in sorted(freed.items, key=lambda i: (i.podcast.casefold(), -i.published)):
         print(f"  {item.label}")
-    print(f"{verb} {len(freed.items)} cached episodes, {human_size(freed.bytes)} freed.")
+    print(f"{verb} {plural(len(freed.items), 'cached episode')}, {human_size(freed.bytes)} freed.")
     return EXIT_OK
 
 

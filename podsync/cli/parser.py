@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable
 
 from podsync import __version__
-from podsync.cli import commands, library_commands
+from podsync.cli import commands, history_command, library_commands
 from podsync.errors import EXIT_OK
 from podsync.player.profiles import PROFILES
 
@@ -29,6 +29,29 @@ def _help_of(parser: argparse.ArgumentParser) -> Handler:
     return show
 
 
+def verbosity_options(parser: argparse.ArgumentParser, suffix: str = "") -> None:
+    """-v/-q, stored as ``verbose``/``quiet`` plus ``suffix``."""
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        dest=f"verbose{suffix}",
+        help="log on stderr what is done and why (-vv: more)",
+    )
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        dest=f"quiet{suffix}",
+        help="print only errors and warnings (they go to stderr)",
+    )
+
+
+def dry_run_option(sub: argparse.ArgumentParser, what: str) -> None:
+    sub.add_argument("-n", "--dry-run", action="store_true", help=f"{what}; change nothing")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="podsync",
@@ -38,10 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
         "Exit status: 0 ok, 1 something failed, 2 usage or config error, 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"podsync {__version__}")
+    # The same options before the command (``podsync -v list``) as after it; main() adds them.
+    verbosity_options(parser, "_before")
     subcommands = parser.add_subparsers(title="commands", metavar="COMMAND")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("-v", "--verbose", action="store_true", help="say more, log details")
-    common.add_argument("-q", "--quiet", action="store_true", help="print only errors and warnings")
+    verbosity_options(common)
     common.set_defaults(report=True, log_level="WARNING")
 
     def command(
@@ -103,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument(
         "--refresh-only", action="store_true", help="refresh the feeds, download nothing"
     )
+    dry_run_option(sub, "refresh the feeds, then print what would be downloaded")
+    json_option(sub)
     sub = command(
         "unsubscribe",
         library_commands.cmd_unsubscribe,
@@ -123,9 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
         "delete cached episodes no player and no fetch still wants (done after every fetch "
         "and push anyway); says how much it freed",
     )
-    sub.add_argument(
-        "-n", "--dry-run", action="store_true", help="say what would be deleted, delete nothing"
-    )
+    dry_run_option(sub, "say what would be deleted")
 
     sub = command(
         "import",
@@ -146,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
         "else HOME/Downloads)",
     )
     sub = command("export", commands.cmd_export, "write the subscriptions as OPML")
+    sub.set_defaults(report=False)  # the OPML is the output, -q or not
     completes(
         sub.add_argument(
             "file", nargs="?", metavar="FILE", help="where to write (default: stdout)"
@@ -163,12 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         "device-or-dir",
     )
-    sub.add_argument(
-        "-n",
-        "--dry-run",
-        action="store_true",
-        help="print what would be copied and deleted, change nothing",
-    )
+    dry_run_option(sub, "print what would be copied and deleted")
     sub.add_argument(
         "--explain",
         action="store_true",
@@ -181,20 +201,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     json_option(sub)
 
-    sub = command("mark-played", commands.cmd_mark_played, "mark episodes as played (or not)")
+    sub = command(
+        "mark-played",
+        commands.cmd_mark_played,
+        "mark episodes as played (or not); PODCAST and EPISODE match alike: part of the "
+        "title, or a glob like 'Tech*', any case",
+    )
     completes(
-        sub.add_argument(
-            "podcast", metavar="PODCAST", help="podcast title, or a glob like 'Tech*'"
-        ),
+        sub.add_argument("podcast", metavar="PODCAST", help="part of a podcast's title, or a glob"),
         "podcasts",
     )
     sub.add_argument(
         "episodes",
         nargs="*",
         metavar="EPISODE",
-        help="part of an episode's title (default: every episode of the podcast)",
+        help="part of an episode's title, or a glob (default: every episode of the podcasts)",
     )
     sub.add_argument("--undo", action="store_true", help="mark them as not played")
+    dry_run_option(sub, "print which episodes would be marked")
+    json_option(sub)
 
     device = command("device", None, "register and list players")
     actions = device.add_subparsers(title="device commands", metavar="ACTION")
@@ -217,6 +242,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="defaults for this kind of player (settings in the config file still win): "
         + "; ".join(f"{name}: {what}" for name, (what, _) in sorted(PROFILES.items())),
     )
+    sub.add_argument(
+        "--force", action="store_true", help="register even / or your home folder as a player"
+    )
     sub = command(
         "list", commands.cmd_device_list, "list registered players; where they are mounted", actions
     )
@@ -238,6 +266,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     completes(sub.add_argument("old", metavar="OLD"), "devices")
     sub.add_argument("new", metavar="NEW")
+
+    sub = command(
+        "log",
+        history_command.cmd_log,
+        "show the history: every copy, delete, played mark and fetch, newest last",
+    )
+    sub.set_defaults(report=False)
+    completes(sub.add_argument("--device", metavar="NAME", help="only this player's"), "devices")
+    sub.add_argument(
+        "--since", metavar="DATE", help="only from DATE on (2026-11-24, '2026-11-24 18:00', 3d)"
+    )
+    json_option(sub)
 
     sub = command(
         "watch",

@@ -6,23 +6,21 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from podsync.cli.table import format_table
-from podsync.sizes import human_size
+from podsync.cli.table import format_table, terminal_columns
+from podsync.sizes import human_size, plural
 
 if TYPE_CHECKING:  # a push need not load the fetch machinery to print its report
     from podsync.fetch import FetchReport
     from podsync.model import Device, MediaItem
     from podsync.push import PushReport
     from podsync.stores.feed import RefreshResult
+    from podsync.sync import SyncResult
     from podsync.tasks import Task
 
 
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}{'s' * (count != 1)}"
-
-
-def print_fetch(report: FetchReport, out: TextIO = sys.stdout) -> None:
-    """A table of the feeds (new, downloaded, outcome), then totals and every failure."""
+def print_fetch(report: FetchReport, out: TextIO | None = None, err: TextIO | None = None) -> None:
+    """A table of the feeds (new, downloaded, outcome), then totals; failures on stderr."""
+    out, err = out or sys.stdout, err or sys.stderr
     result = report.sync
     downloaded: dict[str, int] = {}
     if result is not None:
@@ -33,32 +31,101 @@ def print_fetch(report: FetchReport, out: TextIO = sys.stdout) -> None:
         rows = [("FEED", "NEW", "DOWNLOADED", "RESULT")]
         for r in sorted(report.refreshed, key=lambda r: r.title.casefold()):
             rows.append((r.title, str(r.new), str(downloaded.get(r.title, 0)), _outcome(r)))
-        for line in format_table(rows, numeric=(1, 2)):
+        for line in format_table(rows, numeric=(1, 2), width=terminal_columns(out)):
             print(line, file=out)
+    failed = len(report.failed_feeds)
+    refreshed = len(report.refreshed) - failed
     new = sum(r.new for r in report.refreshed)
-    print(f"Refreshed {_n(len(report.refreshed), 'feed')}: {_n(new, 'new episode')}.", file=out)
+    news = plural(new, "new episode") if new else "no new episodes"
+    print(
+        f"Refreshed {plural(refreshed, 'feed')}"
+        + (f" ({failed} failed)" if failed else "")
+        + f": {news}.",
+        file=out,
+    )
+    for r in report.failed_feeds:
+        print(f"podsync: error: feed {r.title}: {r.error}", file=err)
+    if result is None and report.plan is not None:
+        plan = report.plan
+        print(
+            f"Would download {plural(len(plan.copies), 'episode')} ({human_size(plan.copy_bytes)})"
+            + (":" if plan.copies else "."),
+            file=out,
+        )
+        for item in plan.copies:
+            print(f"  + {item.label}", file=out)
     if result is not None:
         print(
-            f"Downloaded {_n(len(result.copied), 'episode')} ({human_size(result.copied_bytes)}).",
+            f"Downloaded {plural(len(result.copied), 'episode')} "
+            f"({human_size(result.copied_bytes)})" + (":" if result.copied else "."),
             file=out,
         )
-    for r in report.failed_feeds:
-        print(f"  failed feed: {r.title}: {r.error}", file=out)
-    if result is None:
-        return
-    for task in result.failed:
-        print(f"  failed download: {task.label}: {task.error}", file=out)
-    no_room = len(result.no_room) + len(result.plan.unfit)
+        for task in result.copied:
+            print(f"  + {task.label}", file=out)
+        for task in result.failed:
+            print(f"podsync: error: download {task.label}: {task.error}", file=err)
+        if result.cancelled:
+            print(
+                f"podsync: warning: {plural(len(result.cancelled), 'download')} interrupted",
+                file=err,
+            )
+    plan = report.plan
+    no_room = (len(result.no_room) if result else 0) + (len(plan.unfit) if plan else 0)
     if no_room:
         print(
-            f"  {_n(no_room, 'episode')} not downloaded: the cache is full; "
+            f"podsync: warning: {plural(no_room, 'episode')} not downloaded: the cache is full; "
             "free some space (or lower fetch.cache_reserve) and fetch again",
-            file=out,
+            file=err,
         )
-    for item, reason in result.plan.unfit:
-        print(f"    {item.label} ({reason})", file=out)
-    if result.cancelled:
-        print(f"  {_n(len(result.cancelled), 'download')} interrupted", file=out)
+        for item, reason in plan.unfit if plan else ():
+            print(f"    {item.label} ({reason})", file=err)
+
+
+def fetch_json(report: FetchReport) -> dict[str, Any]:
+    """The documented JSON shape of a fetch (or a dry run)."""
+    plan, result = report.plan, report.sync
+    feeds = [
+        {
+            "podcast": r.title,
+            "url": r.podcast.url,
+            "new": r.new,
+            "modified": r.modified,
+            "gone": r.gone,
+            "error": r.error,
+        }
+        for r in report.refreshed
+    ]
+    return {
+        "dry_run": plan is not None and result is None,
+        "ok": report.ok,
+        "feeds": feeds,
+        "downloads": None
+        if plan is None
+        else {
+            "planned": [_item(i) for i in plan.copies],
+            "planned_bytes": plan.copy_bytes,
+            "unfit": [{**_item(i), "reason": why} for i, why in plan.unfit],
+            "result": None if result is None else _result(result),
+        },
+    }
+
+
+def _item(i: MediaItem) -> dict[str, Any]:
+    return {"podcast": i.podcast, "title": i.title, "size": i.size}
+
+
+def _result(result: SyncResult) -> dict[str, Any]:
+    def tasks(done: list[Task]) -> list[dict[str, Any]]:
+        return [{"item": t.label, "error": t.error} for t in done]
+
+    return {
+        "copied": len(result.copied),
+        "copied_bytes": result.copied_bytes,
+        "deleted": len(result.deleted),
+        "failed": tasks(result.failed),
+        "skipped": tasks(result.skipped),
+        "cancelled": len(result.cancelled),
+    }
 
 
 def fetch_summary(report: FetchReport) -> str:
@@ -69,7 +136,7 @@ def fetch_summary(report: FetchReport) -> str:
         sync = report.sync
         text += f"; downloaded {len(sync.copied)} ({human_size(sync.copied_bytes)})"
     if report.failed_feeds:
-        text += f"; {_n(len(report.failed_feeds), 'feed')} failed"
+        text += f"; {plural(len(report.failed_feeds), 'feed')} failed"
     if report.cleaned.items:
         text += f"; cleaned {len(report.cleaned.items)} ({human_size(report.cleaned.bytes)})"
     return text
@@ -83,13 +150,22 @@ def _outcome(result: RefreshResult) -> str:
     return "updated" if result.modified else "not modified"
 
 
-def print_push(report: PushReport, out: TextIO = sys.stdout, explain: bool = False) -> None:
+def print_push(
+    report: PushReport,
+    out: TextIO | None = None,
+    explain: bool = False,
+    err: TextIO | None = None,
+) -> None:
+    """What a push did (or would do); failures and warnings on stderr."""
+    out, err = out or sys.stdout, err or sys.stderr
     name = f"{report.device.name} ({report.path})"
     for warning in report.warnings:
-        print(f"warning: {name}: {warning}", file=sys.stderr)
+        print(f"podsync: warning: {name}: {warning}", file=err)
     plan, result = report.plan, report.result
     if report.played:
-        print(f"{name}: {_n(report.played, 'episode')} played, from the scrobbler log.", file=out)
+        print(
+            f"{name}: {plural(report.played, 'episode')} played, from the scrobbler log.", file=out
+        )
     if result is None:
         print(f"Plan for {name}:", file=out)
         for line in plan.describe("the cache", report.device.name, explain):
@@ -100,13 +176,14 @@ def print_push(report: PushReport, out: TextIO = sys.stdout, explain: bool = Fal
         converting = f", converting {len(report.conversions)}" if report.conversions else ""
         print(
             f"Would copy {len(plan.copies)} ({human_size(plan.copy_bytes)}{converting}) and "
-            f"delete {len(plan.deletes)}; {plan.kept} already there.",
+            f"delete {len(plan.deletes)}; {plural(plan.kept, 'episode')} already there.",
             file=out,
         )
         return
     if plan.empty:
         print(
-            f"{name}: up to date, nothing copied or deleted ({_n(plan.kept, 'episode')} there).",
+            f"{name}: up to date, nothing copied or deleted "
+            f"({plural(plan.kept, 'episode')} there).",
             file=out,
         )
     else:
@@ -121,20 +198,26 @@ def print_push(report: PushReport, out: TextIO = sys.stdout, explain: bool = Fal
             print(f"  + {task.label}", file=out)
         for task in result.deleted:
             print(f"  - {task.label}", file=out)
-        for task in result.failed + result.skipped:
-            print(f"  ! {task.label}: {task.error}", file=out)
+        for task in result.failed:
+            print(f"podsync: error: {report.device.name}: {task.label}: {task.error}", file=err)
+        for task in result.skipped:
+            print(f"podsync: warning: {report.device.name}: {task.label}: {task.error}", file=err)
     unfit = len(plan.unfit) + len(result.no_room)
     if unfit:
-        print(f"  {_n(unfit, 'episode')} did not fit on the player", file=out)
+        print(
+            f"podsync: warning: {report.device.name}: {plural(unfit, 'episode')} "
+            "did not fit on the player",
+            file=err,
+        )
         for item, reason in plan.unfit:
-            print(f"    {item.label} ({reason})", file=out)
+            print(f"    {item.label} ({reason})", file=err)
 
 
 def push_summary(report: PushReport) -> str:
     """One line for a log or a notification: what a push did."""
     result = report.result
     if result is None or report.plan.empty:
-        return f"up to date ({_n(report.plan.kept, 'episode')} there)"
+        return f"up to date ({plural(report.plan.kept, 'episode')} there)"
     parts = [f"copied {len(result.copied)} ({human_size(result.copied_bytes)})"]
     parts.append(f"deleted {len(result.deleted)}")
     if result.failed:
@@ -151,14 +234,8 @@ def push_json(report: PushReport) -> dict[str, Any]:
     """The documented JSON shape of one player's push (or dry run)."""
     plan, result = report.plan, report.result
 
-    def item(i: MediaItem) -> dict[str, Any]:
-        return {"podcast": i.podcast, "title": i.title, "size": i.size}
-
     def copy(i: MediaItem) -> dict[str, Any]:
-        return {**item(i), "ext": i.ext, "convert": report.conversions.get(i.key)}
-
-    def tasks(done: list[Task]) -> list[dict[str, Any]]:
-        return [{"item": t.label, "error": t.error} for t in done]
+        return {**_item(i), "ext": i.ext, "convert": report.conversions.get(i.key)}
 
     return {
         "device": report.device.name,
@@ -172,21 +249,13 @@ def push_json(report: PushReport) -> dict[str, Any]:
             "copy": [copy(i) for i in plan.copies],
             "copy_bytes": plan.copy_bytes,
             "delete": [{"path": i.location, "reason": why} for i, why in plan.deletes],
-            "unfit": [{**item(i), "reason": why} for i, why in plan.unfit],
-            "skipped": [{**item(i), "reason": why} for i, why in plan.skipped],
+            "unfit": [{**_item(i), "reason": why} for i, why in plan.unfit],
+            "skipped": [{**_item(i), "reason": why} for i, why in plan.skipped],
             "kept": plan.kept,
         },
         "result": None
         if result is None
-        else {
-            "copied": len(result.copied),
-            "copied_bytes": result.copied_bytes,
-            "converted": len(result.converted),
-            "deleted": len(result.deleted),
-            "failed": tasks(result.failed),
-            "skipped": tasks(result.skipped),
-            "cancelled": len(result.cancelled),
-        },
+        else {**_result(result), "converted": len(result.converted)},
     }
 
 

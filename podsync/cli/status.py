@@ -16,8 +16,9 @@ from typing import Any
 from podsync.app import App
 from podsync.cli.table import format_table, shorten
 from podsync.errors import PodsyncError
+from podsync.history import rfc3339
 from podsync.model import Device, PodcastCounts
-from podsync.sizes import human_size
+from podsync.sizes import human_size, plural
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ class DeviceRow:
         d = self.device
         last = None
         if d.last_sync_at:
-            stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(d.last_sync_at))
+            stamp = rfc3339(d.last_sync_at)
             last = {"at": stamp, "result": d.last_result}
         return {
             "name": d.name,
@@ -325,7 +326,7 @@ def render(status: Status, width: int = 80, fancy: bool = False) -> str:
         where = f"{cache.path}"
         out += [
             "",
-            f"Cache: {cache.episodes} episodes, {human_size(cache.bytes)}, "
+            f"Cache: {plural(cache.episodes, 'episode')}, {human_size(cache.bytes)}, "
             f"{human_size(cache.free)} free, in",
             "  " + (shorten(where, width - 2, keep_end=True) if width else where),
         ]

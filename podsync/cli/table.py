@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Sequence
+from typing import TextIO
+
+NARROWEST = 4
+"""A column is never cut below this (an ellipsis and three characters)."""
+
+
+def terminal_columns(stream: TextIO | None = None) -> int:
+    """The width of the terminal ``stream`` (stdout) shows; 0 (no limit) when not a terminal."""
+    try:
+        return os.get_terminal_size((stream or sys.stdout).fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        return 0
 
 
 def shorten(text: str, width: int, *, keep_end: bool = False) -> str:
@@ -22,8 +36,9 @@ def format_table(
     """Lines of ``rows`` (the first is the header) in aligned columns.
 
     Columns whose index is in ``numeric`` are right-aligned.  With ``width``,
-    the widest of the ``shrink`` columns is shortened (with an ellipsis; at the
-    start for ``paths``) until lines fit.
+    no line is longer: the widest of the ``shrink`` columns is shortened first
+    (with an ellipsis; at the start for ``paths``) down to 12 characters, then
+    the widest of all, so a row never wraps.
     """
     if not rows:
         return []
@@ -33,7 +48,9 @@ def format_table(
         while sum(widths) + 2 * (columns - 1) > width:
             widest = max(shrink, key=lambda i: widths[i])
             if widths[widest] <= 12:
-                break
+                widest = max(range(columns), key=lambda i: widths[i])
+            if widths[widest] <= NARROWEST:
+                break  # a terminal too narrow for any table
             widths[widest] -= 1
     lines = []
     for row in rows:

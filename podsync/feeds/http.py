@@ -10,7 +10,7 @@ from podsync import __version__
 if TYPE_CHECKING:
     import requests
 
-USER_AGENT = f"podsync/{__version__} (+https://github.com/podsync)"
+USER_AGENT = f"podsync/{__version__}"
 
 
 MAX_REDIRECTS = 10

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import logging
 import mimetypes
 import posixpath
 import re
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
     from podsync.config import Config
 
+log = logging.getLogger(__name__)
 MIB = 1024 * 1024
 FEED_TYPES = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
 MEDIA_EXTS = {
@@ -125,8 +127,17 @@ def fetch_feed(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
+    validators = ", ".join(f"{k}: {v}" for k, v in headers.items() if k.startswith("If-"))
+    log.info("feed: GET %s%s", url, f" ({validators})" if validators else "")
     try:
         with session.get(url, headers=headers, timeout=limits.timeout, stream=True) as response:
+            log.info(
+                "feed: %s answered %d %s%s",
+                url,
+                response.status_code,
+                response.reason,
+                f" from {response.url}" if response.url != url else "",
+            )
             if response.status_code == 410:
                 raise FeedGone("the server says the feed is gone for good (410)")
             response.raise_for_status()
@@ -141,7 +152,9 @@ def fetch_feed(
             new_etag = response.headers.get("ETag")
             new_modified = response.headers.get("Last-Modified")
     except requests.RequestException as exc:
-        raise FeedError(describe_error(exc, url, limits.timeout)) from None
+        reason = describe_error(exc, url, limits.timeout)
+        log.info("feed: %s failed: %s", url, reason)
+        raise FeedError(reason) from None
     first = page = parse_page(body, base_url, content_type)
     if not page.entries:
         raise FeedError("no audio episodes in this feed")
@@ -155,6 +168,7 @@ def fetch_feed(
             break  # what the first pages gave stays; the next refresh tries again
         known = {e.guid for e in entries}
         entries += [e for e in page.entries if e.guid not in known]
+    log.info("feed: %s: %d bytes, %d episodes listed", url, len(body), len(entries))
     if first.new_url and first.new_url != final_url:
         final_url = first.new_url  # the feed announced its move: like a 301
     return FeedDocument(final_url, True, first.title, new_etag, new_modified, entries, first.image)

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from podsync.errors import DeviceError, UsageError
+from podsync.history import rename_in_history
 from podsync.model import Device
 from podsync.names import check_folder
 from podsync.player.guard import Player, load_json, read_regular
@@ -44,9 +45,20 @@ def read_marker(root: Path) -> str | None:
 
 
 def register(
-    state: State, path: Path, name: str, folder: str, profile: str | None = None
-) -> Device:
-    """Register the player at ``path`` as ``name``: write its marker, note its udev identity."""
+    state: State,
+    path: Path,
+    name: str,
+    folder: str,
+    profile: str | None = None,
+    *,
+    force: bool = False,
+) -> tuple[Device, str | None]:
+    """Register the player at ``path`` as ``name``: write its marker, note its udev identity.
+
+    The root folder and the home folder are refused unless ``force``.  Returns
+    the device and a warning when ``path`` is not where a removable drive is
+    mounted (a player that is not plugged in yet, say).
+    """
     check_name(name)
     try:
         check_folder(folder)
@@ -58,6 +70,12 @@ def register(
     if not path.is_dir():
         raise UsageError(f"{path} is not a folder (is the player mounted?)")
     root = path.resolve()
+    if not force and root in (Path("/"), Path.home().resolve()):
+        what = "the root folder" if root == Path("/") else "your home folder"
+        raise UsageError(
+            f"{root} is {what}, not a player; give the player's mount point "
+            "(or add --force if you really mean it)"
+        )
     device_id = read_marker(root)
     for known in state.devices():
         if known.id == device_id:
@@ -74,12 +92,20 @@ def register(
         raise DeviceError(f"cannot write to {root}: {exc.strerror}") from None
     device = state.add_device(device_id, name, str(root), folder, profile)
     mount = mount_of(root)
+    removable = False
     if mount is not None and mount.point == root:
         info = drive_info(mount.source)
+        removable = info.removable
         if info.identity:
             state.set_identity(device_id, info.identity)
             device = state.device(name) or device
-    return device
+    if removable:
+        return device, None
+    return device, (
+        f"{root} is not the mount point of a removable drive; if the player is not "
+        "plugged in, episodes will go to this folder on the computer "
+        f"(undo with: podsync device remove {name})"
+    )
 
 
 def check_name(name: str) -> None:
@@ -96,6 +122,7 @@ def rename(state: State, old: str, new: str) -> Device:
     if state.device(new) is not None:
         raise UsageError(f"a device named {new!r} is already registered")
     state.rename_device(device.id, new)
+    rename_in_history(state, old, new)
     renamed = state.device(new)
     assert renamed is not None
     return renamed
@@ -177,9 +204,8 @@ def push_lock(locks_dir: Path, device: Device, wait: float = 3.0) -> Iterator[No
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise DeviceError(
-                        f"device {device.name!r} is busy: another push is running"
-                    ) from None
+                    # the caller names the device: "podsync: error: clip: busy: ..."
+                    raise DeviceError("busy: another push to it is running") from None
                 time.sleep(0.1)
         yield
     finally:

@@ -75,16 +75,23 @@ def listened(scrobbles: Iterable[Scrobble], files: Mapping[str, Entry]) -> set[s
     return keys
 
 
+def title_matches(pattern: str, title: str) -> bool:
+    """The one rule for naming podcasts and episodes on the command line: any case, a glob
+    (``Tech*``) when ``pattern`` has ``*``, ``?`` or ``[``, else a part of ``title``."""
+    pattern, title = pattern.casefold(), title.casefold()
+    if any(c in pattern for c in "*?["):
+        return fnmatch.fnmatchcase(title, pattern)
+    return pattern in title
+
+
 def select_episodes(
     episodes: Iterable[Episode], podcast: str, titles: Sequence[str]
 ) -> list[Episode]:
-    """Episodes of podcasts matching ``podcast`` (a title or glob, any case) whose title
-    contains one of ``titles`` (all of the podcast's when there are none)."""
-    pattern = podcast.casefold()
-    parts = [t.casefold() for t in titles]
+    """Episodes of podcasts matching ``podcast`` whose title matches one of ``titles``
+    (all of the podcast's when there are none), by :func:`title_matches`."""
     return [
         e
         for e in episodes
-        if fnmatch.fnmatchcase(e.podcast.casefold(), pattern)
-        and (not parts or any(p in e.title.casefold() for p in parts))
+        if title_matches(podcast, e.podcast)
+        and (not titles or any(title_matches(t, e.title) for t in titles))
     ]

@@ -18,6 +18,8 @@ class DriveInfo:
     identity: Identity
     fs_type: str | None = None
     devname: str | None = None
+    removable: bool = False
+    """On a USB or memory-card drive (where players and their cards are)."""
 
 
 def drive_info(source: str) -> DriveInfo:
@@ -43,6 +45,8 @@ def from_properties(props: Mapping[str, str]) -> DriveInfo:
         Identity(get("ID_FS_UUID") or None, get("ID_FS_LABEL") or None, get("ID_SERIAL") or None),
         get("ID_FS_TYPE") or None,
         get("DEVNAME") or None,
+        get("ID_BUS") in ("usb", "mmc")
+        or any(get(key) == "1" for key in ("ID_DRIVE_FLASH_SD", "ID_DRIVE_MEDIA_FLASH_SD")),
     )
 
 

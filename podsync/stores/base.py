@@ -171,10 +171,12 @@ def write_then_rename(
         with contextlib.suppress(OSError):  # some FUSE file systems reset it on rename
             if final.stat().st_mtime_ns != times.st_mtime_ns:
                 os.utime(final, ns=(times.st_atime_ns, times.st_mtime_ns), follow_symlinks=False)
-    except BaseException:
+    except BaseException as exc:
         if not keep_partial:
             with contextlib.suppress(OSError):
                 (discard or Path.unlink)(tmp)
+        if isinstance(exc, OSError) and exc.filename == str(tmp):
+            exc.filename = str(final)  # name the file being written, not the hidden .part
         raise
     if sync_dir:
         fsync_dir(final.parent)

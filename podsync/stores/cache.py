@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import threading
 from dataclasses import replace
@@ -26,6 +27,9 @@ from podsync.stores.feed import validator_path
 
 class ReserveReached(PodsyncError):
     """A download stopped because the cache's disk came down to ``fetch.cache_reserve``."""
+
+
+log = logging.getLogger(__name__)
 
 
 class CacheStore(MediaStore):
@@ -98,6 +102,8 @@ class CacheStore(MediaStore):
         tmp = self.root / folder / f".{item.key}.part"
         with self._naming:
             relpath = self._claim(folder, name)
+        resume = f" (resuming at {tmp.stat().st_size} bytes)" if tmp.exists() else ""
+        log.info("download: %s to %s%s", item.label, self.root / relpath, resume)
         recorded = False
 
         def record(path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import stat
@@ -23,6 +24,8 @@ from podsync.stores.base import MediaStore, PostProcess, Transfer, write_then_re
 
 TMP_PREFIX = ".podsync-"
 TMP_SUFFIX = ".part"
+log = logging.getLogger(__name__)
+
 MAX_CLASHES = 100
 """Names tried for one episode when files keep appearing at them during the push."""
 
@@ -191,6 +194,7 @@ class DeviceStore(MediaStore):
                 return final
             raise PodsyncError(f"no free name for {name} in {folder}")
 
+        log.info("copy: %s to %s", item.label, self.root / relpath)
         try:
             size = write_then_rename(
                 write,

@@ -101,13 +101,23 @@ def may_write(path: Path) -> bool:
     return os.access(folder, os.W_OK)
 
 
-def install(files: Files, staging: Path, *, system: bool, rule_writable: bool) -> list[str]:
-    """Write the unit, and the rule where we may; return what was done, line by line.
+@dataclass
+class Installed:
+    """What :func:`install` did, line by line, and what is left for the user to run."""
+
+    lines: list[str]
+    by_hand: str | None = None
+    """The command that finishes the job when enabling the unit failed; None when done."""
+
+
+def install(files: Files, staging: Path, *, system: bool, rule_writable: bool) -> Installed:
+    """Write the unit, and the rule where we may; say what was done, line by line.
 
     ``system`` is true when the files go to the live system (no ``--root``):
-    then udev is reloaded and the unit enabled when those tools are present.
-    Without the right to write the rule, it is written to ``staging`` and the
-    one command that installs it is returned.
+    then udev is reloaded and the unit enabled when those tools are present;
+    when enabling fails, ``by_hand`` holds the command to run.  Without the
+    right to write the rule, it is written to ``staging`` and the one command
+    that installs it is returned.
     """
     done = [_write(files.unit, files.unit_text)]
     if rule_writable:
@@ -121,10 +131,16 @@ def install(files: Files, staging: Path, *, system: bool, rule_writable: bool) -
             f"  sudo install -m 644 {shlex.quote(staged)} {files.rule} "
             "&& sudo udevadm control --reload"
         )
-    if system:
-        done += _run(["systemctl", "--user", "daemon-reload"])
-        done += _run(["systemctl", "--user", "enable", "--now", UNIT_NAME])
-    return done
+    if not system:
+        return Installed(done)
+    reload = ["systemctl", "--user", "daemon-reload"]
+    enable = ["systemctl", "--user", "enable", "--now", UNIT_NAME]
+    done += _run(reload)
+    enabled = _run(enable)
+    done += enabled
+    if enabled[0].startswith("ran "):
+        return Installed(done)
+    return Installed(done, f"{' '.join(reload)} && {' '.join(enable)}")
 
 
 def uninstall(files: Files, *, system: bool) -> list[str]:

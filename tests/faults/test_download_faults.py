@@ -107,12 +107,12 @@ def test_the_cache_reserve_holds_during_a_download_that_never_ends(
     with LowestFree(small_cache) as disk:
         result = podsync("fetch", check=1, timeout=120)
     assert "Traceback" not in result.stderr
-    assert "failed download: Liar — Endless: stopped after" in result.stdout
+    assert "podsync: error: download Liar — Endless: stopped after" in result.stderr
     assert f"the cache's disk is down to fetch.cache_reserve ({RESERVE_MB * 1.048576:.1f} MB" in (
-        result.stdout
+        result.stderr
     )
     said = "the feed gave no size" if length in (None, "0") else "the feed said 1.0 kB"
-    assert said in result.stdout
+    assert said in result.stderr
     # The reserve held (give or take one chunk per download), the others were downloaded,
     # and no partial file is left filling the disk.
     assert disk.lowest > (RESERVE_MB - 2) * 2**20, disk.lowest
@@ -136,7 +136,7 @@ def test_a_resume_never_joins_two_versions_of_a_file(podsync, server, home: Path
     )
     podsync("subscribe", url)
     server.faults["/" + path] = drop_after(resource, 100_000)
-    assert "failed download: Ads — Episode" in podsync("fetch", check=1).stdout
+    assert "podsync: error: download Ads — Episode" in podsync("fetch", check=1).stderr
     [partial] = (home / "cache" / "episodes").rglob(".*.part")
     held = partial.stat().st_size
     assert 0 < held < len(first) and partial.read_bytes() == first[:held]
@@ -182,8 +182,8 @@ def test_a_server_that_answers_a_resume_with_the_wrong_part_starts_over(
         handler.wfile.write(second[start:])
 
     server.faults["/" + path] = partial_regardless
-    out = podsync("fetch", check=1).stdout
-    assert "answered a resume with another part of the file; it will start over" in out
+    err = podsync("fetch", check=1).stderr
+    assert "answered a resume with another part of the file; it will start over" in err
     assert list((home / "cache" / "episodes").rglob("*.mp3")) == []
     assert list((home / "cache" / "episodes").rglob(".*")) == []
     del server.faults["/" + path]

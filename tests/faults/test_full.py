@@ -34,8 +34,9 @@ def test_player_full_mid_push_stops_cleanly(podsync, make_podcast, fat_player, h
     podsync("subscribe", podcast.url)
     podsync("fetch")
     podsync("device", "add", str(player), "--name", "small")
-    out = podsync("push").stdout
-    assert "no room left on the target" in out
+    pushed = podsync("push")
+    assert "podsync: warning: small: Many — Episode" in pushed.stderr
+    assert ": no room left on the target" in pushed.stderr
     assert device_parts(player) == []
     assert_player_consistent(player, body)
     assert 0 < len(media_files(player)) < 70
@@ -64,7 +65,7 @@ def test_full_cache_stops_the_fetch_cleanly(
     write_config(home, '[fetch]\ncache_reserve = "0"\n')  # fill it to the last byte
 
     result = podsync("fetch", check=1)
-    assert "not downloaded: the cache is full" in result.stdout
+    assert "not downloaded: the cache is full" in result.stderr
     assert "Traceback" not in result.stderr
     assert not list(small_cache.rglob("*.part"))  # no partial file fills the disk
     assert_cache_consistent(home)
@@ -74,7 +75,7 @@ def test_full_cache_stops_the_fetch_cleanly(
         assert path.read_bytes() == body
 
     # Still full: the same clear stop, nothing changed; what is cached can be pushed.
-    assert "the cache is full" in podsync("fetch", check=1).stdout
+    assert "the cache is full" in podsync("fetch", check=1).stderr
     assert cached_titles(home) == cached
     podsync("device", "add", str(player), "--name", "p")
     assert f"copied {len(cached)}" in podsync("push").stdout

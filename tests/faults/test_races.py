@@ -28,7 +28,8 @@ def test_second_push_to_a_player_waits_then_reports_it_busy(
     try:
         before = sorted(p for p in player.rglob("*") if ".podsync" not in p.parts)
         second = podsync("push", check=1)
-        assert "device 'fat' is busy: another push is running" in second.stderr
+        assert "podsync: error: fat: busy: another push to it is running" in second.stderr
+        assert second.stderr.count("fat") == 1  # named once, not "device 'fat': device 'fat'"
         assert sorted(p for p in player.rglob("*") if ".podsync" not in p.parts) == before
     finally:
         first.send_signal(signal.SIGCONT)
