@@ -216,13 +216,7 @@ SETTINGS: dict[str, dict[str, Setting]] = {
         "ascii_names": Setting(bool, False, "transliterate names to ASCII on the player"),
     },
     "history": {
-        "keep": Setting(
-            int,
-            20000,
-            "events kept for `podsync log`; older ones are dropped",
-            minimum=100,
-            maximum=10_000_000,
-        ),
+        "keep": Setting(int, 20000, "events kept for `podsync log`", minimum=100, maximum=10**7),
     },
     "tags": {
         "enabled": Setting(

@@ -121,8 +121,8 @@ def _date(stamp: float) -> str | None:
 
 def cmd_list(args: argparse.Namespace) -> int:
     """``podsync list``: the podcasts; ``podsync list PODCAST…``: the episodes of each."""
-    from podsync.cli.commands import _print_json, _width, cmd_list
-    from podsync.cli.table import format_table
+    from podsync.cli.commands import cmd_list, print_json
+    from podsync.cli.table import format_table, terminal_columns
 
     if not args.podcasts:
         return cmd_list(args)
@@ -132,7 +132,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         podcasts = resolve_podcasts(app, args.podcasts)
         listed = [(p, episode_rows(app, p)) for p in podcasts]
     if args.json:
-        return _print_json(
+        return print_json(
             {"podcasts": [{"title": p.title, "url": p.url, "episodes": r} for p, r in listed]}
         )
     for n, (podcast, rows) in enumerate(listed):
@@ -143,5 +143,5 @@ def cmd_list(args: argparse.Namespace) -> int:
         for row in rows:
             on = ", ".join(row["players"]) or "-"
             table.append((row["published"] or "-", row["state"], on, row["title"]))
-        print("\n".join(format_table(table, width=_width())))
+        print("\n".join(format_table(table, width=terminal_columns())))
     return EXIT_OK
