@@ -80,7 +80,10 @@ def push_locks(app: App, wait: float) -> Iterator[None]:
     """Hold every registered player's push lock (raise ``DeviceError`` when one is busy)."""
     with contextlib.ExitStack() as locks:
         for device in app.state.devices():
-            locks.enter_context(push_lock(app.home.locks_dir, device, wait=wait))
+            try:
+                locks.enter_context(push_lock(app.home.locks_dir, device, wait=wait))
+            except DeviceError as exc:
+                raise DeviceError(f"{device.name}: {exc}") from None
         yield
 
 

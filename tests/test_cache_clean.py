@@ -40,7 +40,7 @@ def test_the_cache_stays_bounded_over_a_month_of_daily_episodes(
 
         subscribe(app, daily.url)
         subscribe(app, weekly.url)
-        device = register(app.state, player, "stick", "Podcasts")
+        device, _ = register(app.state, player, "stick", "Podcasts")
     sizes = []
     for day in range(1, 31):
         clock[0] = start + day * DAY

@@ -59,8 +59,8 @@ def test_verbose_tells_each_request_decision_and_copy_path(
     assert "plan: copy News — News episode 4 to clip: wanted by the filters" in log
     assert f"copy: News — News episode 4 to {player}/Podcasts/News/" in log
     podsync("mark-played", "news", "episode 3")
+    deeper = podsync("push", "-vv", "--dry-run").stderr
+    assert "plan: not wanted: News — News episode 3 (filtered out by NotPlayed())" in deeper
     log = podsync("push", "-v").stderr
     assert "plan: delete Podcasts/News/" in log and "News episode 3.mp3 from clip: played" in log
     assert "plan: 1 episode already in clip, kept" in log
-    deeper = podsync("push", "-vv", "--dry-run").stderr
-    assert "plan: not wanted: News — News episode 3 (filtered out by NotPlayed())" in deeper

@@ -174,8 +174,8 @@ def test_a_file_the_user_changed_is_left_alone_reported_once_and_forgotten(
     oldest = player / synced[0]
     change(oldest, how)
     mine = oldest.read_bytes()
-    out = podsync("push").stdout
-    assert f"{synced[0]} left alone: changed on the player since podsync wrote it" in out
+    err = podsync("push").stderr
+    assert f"{synced[0]} left alone: changed on the player since podsync wrote it" in err
     assert oldest.read_bytes() == mine
     owned = json.loads((player / ".podsync" / "manifest.json").read_text())["files"]
     assert synced[0] not in owned and synced[1] in owned

@@ -50,10 +50,13 @@ def test_fetch_while_a_push_runs(podsync, make_podcast, fat_player, home: Path) 
         # a clean or an unsubscribe by hand says the push is running.
         busy = podsync("clean", check=1).stderr
         assert busy == (
-            "podsync: error: not cleaned: device 'fat' is busy: another push is running;"
+            "podsync: error: not cleaned: fat: busy: another push to it is running;"
             " it cleans when done\n"
         )
-        assert "is busy" in podsync("unsubscribe", podcast.url, check=1).stderr
+        assert (
+            "fat: busy: another push to it is running"
+            in podsync("unsubscribe", podcast.url, check=1).stderr
+        )
     finally:
         push.send_signal(signal.SIGCONT)
     out, _err = push.communicate(timeout=60)
