@@ -55,6 +55,10 @@ def test_log_answers_what_was_deleted_from_my_player_and_why(
     assert podsync("log", "--since", "2999-01-01").stdout == "Nothing since then.\n"
     assert "no device named 'nope'" in podsync("log", "--device", "nope", check=2).stderr
     assert "--since 'Tuesday'" in podsync("log", "--since", "Tuesday", check=2).stderr
+    # A renamed player keeps its history under its new name.
+    podsync("device", "rename", "clip", "sansa")
+    renamed = json.loads(podsync("log", "--device", "sansa", "--json").stdout)["events"]
+    assert len(renamed) == len(clip)
 
 
 def test_the_history_is_bounded(tmp_path: Path) -> None:
