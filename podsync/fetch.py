@@ -22,9 +22,10 @@ from podsync.cli.progress import Progress
 from podsync.config import Config
 from podsync.errors import FeedError, Interrupted, PodsyncError, UsageError
 from podsync.feeds.http import is_feed_url, new_session
-from podsync.feeds.parse import Limits, fetch_feed, read_capped
+from podsync.feeds.parse import Limits, fetch_feed, read_capped, title_of
 from podsync.filters import PlanState, Space
 from podsync.history import Event, record, task_events
+from podsync.identity import feed_identity
 from podsync.library import Freed, clean
 from podsync.model import Plan, Podcast
 from podsync.sizes import parse_size, plural
@@ -82,9 +83,17 @@ def subscribe(app: App, url: str) -> tuple[Podcast, int]:
     moved = app.state.podcast_by_url(doc.url)
     if doc.url != url and moved is not None and moved.status not in ("gone", "unsubscribed"):
         raise UsageError(f"already subscribed to {doc.url} (where {url} redirects)")
-    podcast = known or moved or app.state.add_podcast(doc.url, doc.title)
+    same = app.state.podcast_by_identity(feed_identity(doc.url, doc.guid))
+    if (
+        same is not None
+        and same.status not in ("gone", "unsubscribed")
+        and same not in (known, moved)
+    ):
+        raise UsageError(f"already subscribed to {same.url}, the same feed as {url}")
+    podcast = known or moved or app.state.add_podcast(doc.url, doc.title or title_of(doc.url))
     if podcast.url != doc.url:
         app.state.move_podcast(podcast.id, doc.url)
+    app.state.set_feed_guid(podcast.id, doc.url, doc.guid)
     new = app.state.upsert_entries(podcast, doc.entries)
     app.state.set_image_url(podcast.id, doc.image)
     app.state.record_refresh(

@@ -23,6 +23,8 @@ class MediaItem:
     size: int | None = None
     ext: str = "mp3"
     author: str = ""
+    feed: str = ""
+    """The feed's stable identity (``podsync.identity``), written into the player's tags."""
 
     @property
     def label(self) -> str:
@@ -118,6 +120,32 @@ class Device:
 
 
 @dataclass(frozen=True, slots=True)
+class LogPosition:
+    """How far a log was read, and a fingerprint of its start (to tell a replaced log)."""
+
+    offset: int = 0
+    head: str = ""
+    """sha1 of the log's first ``min(offset, 1024)`` bytes; empty: not known."""
+
+    @staticmethod
+    def encode(positions: dict[str, LogPosition]) -> str:
+        """Positions by log name, as the state database keeps them (JSON)."""
+        import json
+
+        return json.dumps({name: [p.offset, p.head] for name, p in positions.items()})
+
+    @staticmethod
+    def decode(text: str) -> dict[str, LogPosition]:
+        """What :meth:`encode` wrote; nothing (every log read again) if it is damaged."""
+        import json
+
+        try:
+            return {name: LogPosition(int(o), str(h)) for name, (o, h) in json.loads(text).items()}
+        except (ValueError, TypeError, AttributeError):
+            return {}  # reading a row twice marks nothing twice
+
+
+@dataclass(frozen=True, slots=True)
 class FeedEntry:
     """An episode parsed from a feed, before it has a row."""
 
@@ -129,13 +157,6 @@ class FeedEntry:
     size: int | None
     ext: str
     published: float
-
-
-def episode_key(feed_url: str, guid: str) -> str:
-    """A short stable identity for an episode, the same on every computer."""
-    import hashlib  # only fetches need it; a push starts faster without
-
-    return hashlib.sha1(f"{feed_url}\n{guid}".encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,9 +20,10 @@ from podsync.config import Config
 from podsync.errors import DeviceError, Interrupted
 from podsync.filters import PlanState, Space
 from podsync.history import Event, record, task_events
-from podsync.model import Device, Plan
+from podsync.model import Device, Episode, Plan
 from podsync.names import check_folder
 from podsync.plan import explain_uncached
+from podsync.player.adopt import rekeyed
 from podsync.player.devices import push_lock
 from podsync.player.guard import Player
 from podsync.player.lock import player_lock
@@ -131,6 +132,35 @@ _NOT_SETTINGS = (
 """Delete reasons that are no filter change: the player rotates as it should."""
 
 
+def rebuild(manifest: Manifest, path: Path, folder: str, episodes: list[Episode]) -> list[str]:
+    """Rebuild a missing or unreadable manifest from the files' tags; the warnings to show."""
+    from podsync.player.repair import repair
+
+    problem = manifest.problem
+    report = repair(path, folder, manifest, {e.key: e.published for e in episodes})
+    if problem is None and not report.claimed:
+        return []  # a new player
+    what = (
+        f"{problem}, until rebuilt" if problem else "the manifest on the player is missing; rebuilt"
+    )
+    return [f"{what} from the files' tags: " + "; ".join(report.describe())]
+
+
+def finished_here(app: App, cfg: Config, manifest: Manifest, played: set[str]) -> set[str]:
+    """Played episodes that this player is done with, for every computer to honour.
+
+    With ``delete_played``, what it holds or could be given; with only
+    ``skip_played``, what it could be given and does not hold.
+    """
+    held = {e.key for e in manifest.files.values()}
+    cached = {i.key for i in app.state.cached_items()}
+    if cfg.get("filters", "delete_played"):
+        return played & (held | cached)
+    if cfg.get("filters", "skip_played"):
+        return played & (cached - held)
+    return set()
+
+
 def space_of(path: Path, cfg: Config) -> Space:
     reserve = parse_size(cfg.get("push", "reserve"))
     return Space.of_disk(path, reserve, Budget.parse(cfg.get("filters", "budget")))
@@ -167,6 +197,7 @@ def _sync(
         ) from None
     path = player.root
     manifest = Manifest.load(path, player)
+    warnings = _take_over(app, manifest, path, device.folder, dry_run)
     target = DeviceStore(
         path,
         device.folder,
@@ -177,19 +208,15 @@ def _sync(
         cfg.get("player", "ascii_names"),
     )
     keep = cfg.get("history", "keep")
-    scrobbles, offset = read_scrobbles(path, app.state.scrobbler_offset(device.id))
-    played_now = listened(scrobbles, manifest.files)
-    newly_played = played_now - app.state.played_keys()
+    played, newly_played = _played(app, cfg, device, path, target, dry_run)
     report_played = len(newly_played)
     if not dry_run:
         target.clean_stale()
-        app.state.mark_played(played_now)
-        app.state.set_scrobbler_offset(device.id, offset)
         record(app.state, _played_events(manifest, newly_played, device.name), keep)
     state = PlanState(
         now=time.time(),
         done=frozenset(target.finished_keys()),
-        played=frozenset(app.state.played_keys() | played_now),
+        played=frozenset(played),
         space=space_of(path, cfg),
     )
     ffmpeg = find_ffmpeg()
@@ -232,8 +259,7 @@ def _sync(
             tasks=tasks,
         )
         plan = manager.plan(state)
-        warnings = [manifest.problem] if manifest.problem else []
-        if manifest.absent and not manifest.files and app.state.device_file_counts().get(device.id):
+        if not manifest.files and app.state.device_file_counts().get(device.id):
             warnings.append("the manifest on the player is missing; podsync owns nothing")
         if ffmpeg is None and (source.unplayable or source.formats.processing):
             warnings.append(_no_ffmpeg(source))
@@ -346,3 +372,50 @@ def _no_ffmpeg(source: ConvertingStore) -> str:
             f"player cannot play ({kinds}) are not copied"
         )
     return "ffmpeg is not installed: episodes are copied without speed, loudness or mono changes"
+
+
+def _take_over(app: App, manifest: Manifest, path: Path, folder: str, dry_run: bool) -> list[str]:
+    """Bring the manifest to this computer's terms before planning; the warnings to show.
+
+    A missing or unreadable manifest is rebuilt from the files' tags, and
+    entries under keys this computer knows by others (older keys, a moved
+    feed) are re-keyed; a dry run re-keys in memory and rebuilds nothing.
+    """
+    episodes = app.state.episodes()
+    warnings = []
+    if (manifest.absent or manifest.problem) and not dry_run:
+        warnings += rebuild(manifest, path, folder, episodes)
+    elif manifest.problem:
+        warnings.append(f"{manifest.problem} (a push rebuilds it from the files' tags)")
+    moves = app.state.key_moves()
+    manifest.rekey(rekeyed(manifest.files, moves, episodes), record=not dry_run)
+    if not dry_run:
+        manifest.mark_done(*[moves[k] for k in manifest.finished if k in moves])
+    return warnings
+
+
+def _played(
+    app: App, cfg: Config, device: Device, path: Path, target: DeviceStore, dry_run: bool
+) -> tuple[set[str], set[str]]:
+    """The played episodes, agreed between this computer and the player; and those the
+    scrobbler logs newly name.
+
+    Unless ``dry_run``: "not played" marks travel both ways, what the player
+    finished is recorded here as played, and what this computer knows was
+    played is recorded on the player as finished (see :func:`finished_here`).
+    """
+    manifest = target.manifest
+    scrobbles, positions = read_scrobbles(path, app.state.scrobbler_positions(device.id))
+    played_now = listened(scrobbles, manifest.files)
+    newly = played_now - app.state.played_keys()
+    if not dry_run:
+        manifest.reopen(app.state.reopened())
+        app.state.reopen(manifest.reopened)
+    finished = target.finished_keys()
+    if not dry_run:
+        app.state.mark_played(played_now | finished)  # finished here, maybe by another computer
+        app.state.set_scrobbler_positions(device.id, positions)
+    played = app.state.played_keys() | played_now | finished
+    if not dry_run:
+        manifest.mark_done(*sorted(finished_here(app, cfg, manifest, played)))
+    return played, newly

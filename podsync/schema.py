@@ -1,8 +1,19 @@
 """The state database's schema: one migration per version, applied in order.
 
 A migration is appended, never edited: databases in the field are at every
-version.  ``PRAGMA user_version`` holds how many have run.
+version.  ``PRAGMA user_version`` holds how many have run.  Each runs in one
+transaction with its version bump; a database written by a newer podsync is
+refused through a read-only connection, untouched.
 """
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from podsync.errors import StateError
+from podsync.identity import episode_key, feed_identity
+from podsync.text import clean_text
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -132,5 +143,80 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX history_at ON history (at);
     """,
+    # Version 9: where each scrobbler log was read, with a fingerprint of its start
+    # (JSON: log name -> [offset, sha1 of its first bytes]); the old offset was
+    # .scrobbler.log's, with no fingerprint.  And when an episode was last marked
+    # not played, so the players it was finished on can be told.
+    """
+    ALTER TABLE devices ADD COLUMN scrobbler_logs TEXT NOT NULL DEFAULT '{}';
+    UPDATE devices
+        SET scrobbler_logs = json_object('.scrobbler.log', json_array(scrobbler_offset, ''));
+    ALTER TABLE devices DROP COLUMN scrobbler_offset;
+    ALTER TABLE episodes ADD COLUMN reopened_at REAL;
+    """,
+    # Version 10: stable identities.  A feed is known by its podcast:guid, else its
+    # URL normalised; an episode's key hashes that and its guid, so two computers
+    # that reach one feed by different URLs agree.  Old keys are kept in key_moves,
+    # to re-key the manifests on the players.  (The functions: open_database.)
+    """
+    ALTER TABLE podcasts ADD COLUMN identity TEXT NOT NULL DEFAULT '';
+    UPDATE podcasts SET identity = podsync_feed_identity(url);
+    CREATE TABLE key_moves (old TEXT PRIMARY KEY, new TEXT NOT NULL);
+    INSERT OR IGNORE INTO key_moves (old, new)
+        SELECT e.key, podsync_episode_key(p.identity, e.guid)
+        FROM episodes e JOIN podcasts p ON p.id = e.podcast_id;
+    DELETE FROM key_moves WHERE old = new;
+    UPDATE OR IGNORE episodes SET key = (SELECT new FROM key_moves WHERE old = episodes.key)
+        WHERE key IN (SELECT old FROM key_moves);
+    UPDATE device_files
+        SET episode_key = (SELECT new FROM key_moves WHERE old = device_files.episode_key)
+        WHERE episode_key IN (SELECT old FROM key_moves);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def open_database(path: Path) -> sqlite3.Connection:
+    """Open the database at ``path`` (autocommit, shared by threads), migrated to this version."""
+    refuse_newer(path)
+    db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
+    # The migrations may clean text with podsync's own rules, and compute identities.
+    db.create_function("clean_text", 2, clean_text, deterministic=True)
+    db.create_function("podsync_feed_identity", 1, feed_identity, deterministic=True)
+    db.create_function("podsync_episode_key", 2, episode_key, deterministic=True)
+    migrate(db)
+    return db
+
+
+def refuse_newer(path: Path) -> None:
+    """Check the schema version through a read-only connection, so a refusal writes nothing."""
+    if not path.exists():
+        return
+    probe = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        version = probe.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        probe.close()
+    if version > SCHEMA_VERSION:
+        raise StateError(
+            f"state database {path} was written by a newer podsync "
+            f"(schema {version}; this version knows {SCHEMA_VERSION}); it was not changed"
+        )
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    """Apply the missing migrations, each in its own transaction."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA foreign_keys=ON")
+    for number in range(version, SCHEMA_VERSION):
+        try:
+            db.executescript(
+                f"BEGIN IMMEDIATE; {MIGRATIONS[number]};"
+                f" PRAGMA user_version = {number + 1}; COMMIT;"
+            )
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise

@@ -12,22 +12,24 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 from podsync.errors import StateError
+from podsync.identity import episode_key, feed_identity
 from podsync.model import (
     Device,
     Episode,
     FeedEntry,
     Identity,
+    LogPosition,
     MediaItem,
     Podcast,
-    episode_key,
 )
-from podsync.schema import MIGRATIONS, SCHEMA_VERSION
+from podsync.rekey import follow_guids, follow_move, identity_of, set_identity
+from podsync.schema import open_database
 from podsync.state_summaries import Summaries
 from podsync.text import MAX_AUTHOR, MAX_MESSAGE, clean_text
 
@@ -40,6 +42,7 @@ def _device(row: tuple) -> Device:
     return Device(*row[:6], identity=Identity(*row[6:9]), profile=row[9])
 
 
+_PODCAST_COLUMNS = "id, url, title, etag, last_modified, status, error"
 _EPISODE_COLUMNS = (
     "e.key, e.podcast_id, p.title, e.guid, e.title, e.author, e.url, e.size, e.ext,"
     " e.published, e.cache_path"
@@ -53,13 +56,7 @@ class State(Summaries):
         self.path = path
         self._lock = threading.RLock()
         try:
-            self._refuse_newer()
-            self._db = sqlite3.connect(
-                path, timeout=30, check_same_thread=False, isolation_level=None
-            )
-            # The migrations may clean text with podsync's own rules (see schema.py).
-            self._db.create_function("clean_text", 2, clean_text, deterministic=True)
-            self._migrate()
+            self._db = open_database(path)
         except sqlite3.DatabaseError as exc:
             raise StateError(f"cannot open state database {path}: {exc}") from None
 
@@ -72,37 +69,6 @@ class State(Summaries):
     def close(self) -> None:
         with self._lock:
             self._db.close()
-
-    def _refuse_newer(self) -> None:
-        """Check the schema version through a read-only connection, so a refusal writes nothing."""
-        if not self.path.exists():
-            return
-        probe = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
-        try:
-            version = probe.execute("PRAGMA user_version").fetchone()[0]
-        finally:
-            probe.close()
-        if version > SCHEMA_VERSION:
-            raise StateError(
-                f"state database {self.path} was written by a newer podsync "
-                f"(schema {version}; this version knows {SCHEMA_VERSION}); it was not changed"
-            )
-
-    def _migrate(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        for number in range(version, SCHEMA_VERSION):
-            try:
-                self._db.executescript(
-                    f"BEGIN IMMEDIATE; {MIGRATIONS[number]};"
-                    f" PRAGMA user_version = {number + 1}; COMMIT;"
-                )
-            except BaseException:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                raise
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -134,20 +100,25 @@ class State(Summaries):
     # podcasts
 
     def add_podcast(self, url: str, title: str) -> Podcast:
+        """Subscribe to the feed at ``url`` (known by its URL until it names a guid)."""
         with self._transaction() as db:
             db.execute(
-                "INSERT INTO podcasts (url, title, added_at) VALUES (?, ?, ?)",
-                (url, clean_text(title), time.time()),
+                "INSERT INTO podcasts (url, title, added_at, identity) VALUES (?, ?, ?, ?)",
+                (url, clean_text(title), time.time(), feed_identity(url)),
             )
         podcast = self.podcast_by_url(url)
         assert podcast is not None
         return podcast
 
     def podcast_by_url(self, url: str) -> Podcast | None:
-        rows = self._rows(
-            "SELECT id, url, title, etag, last_modified, status, error FROM podcasts WHERE url = ?",
-            (url,),
-        )
+        return self._podcast("url", url)
+
+    def podcast_by_identity(self, identity: str) -> Podcast | None:
+        """The podcast whose feed has this stable identity (see :mod:`podsync.identity`)."""
+        return self._podcast("identity", identity)
+
+    def _podcast(self, column: str, value: str) -> Podcast | None:
+        rows = self._rows(f"SELECT {_PODCAST_COLUMNS} FROM podcasts WHERE {column} = ?", (value,))
         return Podcast(*rows[0]) if rows else None
 
     def podcasts(self) -> list[Podcast]:
@@ -155,7 +126,7 @@ class State(Summaries):
         return [
             Podcast(*r)
             for r in self._rows(
-                "SELECT id, url, title, etag, last_modified, status, error FROM podcasts"
+                f"SELECT {_PODCAST_COLUMNS} FROM podcasts"
                 " WHERE status != 'unsubscribed' ORDER BY title COLLATE NOCASE, id"
             )
         ]
@@ -245,27 +216,43 @@ class State(Summaries):
             )
 
     def move_podcast(self, podcast_id: int, url: str) -> None:
-        """Follow a permanent redirect: the feed lives at ``url`` from now on."""
+        """Follow a permanent redirect: the feed lives at ``url`` from now on.
+
+        A feed known by its URL is known by the new one from now on: its
+        episodes get the keys every computer subscribed there gives them.
+        """
         with self._transaction() as db:
             db.execute("UPDATE podcasts SET url = ? WHERE id = ?", (url, podcast_id))
+            follow_move(db, podcast_id, url)
+
+    def set_feed_guid(self, podcast_id: int, url: str, guid: str) -> None:
+        """The feed names its ``podcast:guid`` (an empty one changes nothing)."""
+        if guid.strip() and self._podcast("identity", feed_identity(url, guid)) is None:
+            with self._transaction() as db:
+                set_identity(db, podcast_id, feed_identity(url, guid))
 
     def upsert_entries(self, podcast: Podcast, entries: Iterable[FeedEntry]) -> int:
         """Insert new episodes and refresh known ones; return how many were new.
 
         Titles and authors are cleaned (:func:`clean_text`) on the way in, whoever read them.
+        An entry whose guid changed (broken feeds make a new one at every fetch) is the
+        episode it was, found by its enclosure URL without the query (title and date are
+        not trusted to tell two episodes apart): it takes the new guid and keeps its key.
         """
         entries = [
             replace(e, title=clean_text(e.title), author=clean_text(e.author, MAX_AUTHOR))
             for e in entries
         ]
         with self._transaction() as db:
+            identity = identity_of(db, podcast.id)
+            follow_guids(db, podcast.id, entries)
             new = db.executemany(
                 "INSERT INTO episodes (key, podcast_id, guid, title, author, url, mime, size,"
                 " ext, published) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT DO NOTHING",
                 [
                     (
-                        episode_key(podcast.url, e.guid),
+                        episode_key(identity, e.guid),
                         podcast.id,
                         e.guid,
                         e.title,
@@ -316,7 +303,7 @@ class State(Summaries):
             MediaItem(*r)
             for r in self._rows(
                 "SELECT e.key, p.title, e.title, e.published, e.cache_path, e.cache_size, e.ext,"
-                " e.author FROM episodes e JOIN podcasts p ON p.id = e.podcast_id"
+                " e.author, p.identity FROM episodes e JOIN podcasts p ON p.id = e.podcast_id"
                 " WHERE e.cache_path IS NOT NULL"
             )
         ]
@@ -351,10 +338,23 @@ class State(Summaries):
                 [(stamp, key) for key in keys],
             ).rowcount
 
-    def mark_unplayed(self, keys: Iterable[str]) -> None:
+    def mark_unplayed(self, keys: Iterable[str], when: float | None = None) -> None:
+        """Mark episodes as not listened to (at ``when``), for the players to hear of it."""
+        stamp = time.time() if when is None else when
         with self._transaction() as db:
             db.executemany(
-                "UPDATE episodes SET played_at = NULL WHERE key = ?", [(k,) for k in keys]
+                "UPDATE episodes SET played_at = NULL, reopened_at = ? WHERE key = ?",
+                [(stamp, k) for k in keys],
+            )
+
+    def reopen(self, marks: Mapping[str, float]) -> None:
+        """Take marks "not played" (key → when) from elsewhere; a later "played" wins."""
+        with self._transaction() as db:
+            db.executemany(
+                "UPDATE episodes SET played_at = NULL, reopened_at = ?1 WHERE key = ?2"
+                " AND (played_at IS NULL OR played_at < ?1)"
+                " AND (reopened_at IS NULL OR reopened_at < ?1)",
+                list((when, key) for key, when in marks.items()),
             )
 
     def played_keys(self) -> set[str]:
@@ -420,13 +420,10 @@ class State(Summaries):
                 [(device_id, *f) for f in wanted - held],
             )
 
-    def scrobbler_offset(self, device_id: str) -> int:
-        rows = self._rows("SELECT scrobbler_offset FROM devices WHERE id = ?", (device_id,))
-        return rows[0][0] if rows else 0
-
-    def set_scrobbler_offset(self, device_id: str, offset: int) -> None:
+    def set_scrobbler_positions(self, device_id: str, positions: dict[str, LogPosition]) -> None:
+        data = LogPosition.encode(positions)
         with self._transaction() as db:
-            db.execute("UPDATE devices SET scrobbler_offset = ? WHERE id = ?", (offset, device_id))
+            db.execute("UPDATE devices SET scrobbler_logs = ? WHERE id = ?", (data, device_id))
 
     def set_identity(self, device_id: str, identity: Identity) -> None:
         with self._transaction() as db:

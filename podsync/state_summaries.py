@@ -1,12 +1,12 @@
-"""Read-only summaries of the state database: counts per podcast and per player, and who
-holds which episode.  :class:`podsync.state.State` has them; they are here to keep that
-module to its writes and core queries."""
+"""Read-only summaries of the state database: counts per podcast and per player, who
+holds which episode, and the keys episodes had or have.  :class:`podsync.state.State`
+has them; they are here to keep that module to its writes and core queries."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from podsync.model import PodcastCounts
+from podsync.model import LogPosition, PodcastCounts
 
 
 class Summaries:
@@ -58,3 +58,23 @@ class Summaries:
             r[0]: r[1]
             for r in self._rows("SELECT device_id, COUNT(*) FROM device_files GROUP BY device_id")
         }
+
+    def reopened(self) -> dict[str, float]:
+        """Episodes marked not played here, with when (key → time)."""
+        where = "played_at IS NULL AND reopened_at IS NOT NULL"
+        return dict(self._rows(f"SELECT key, reopened_at FROM episodes WHERE {where}"))
+
+    def key_moves(self) -> dict[str, str]:
+        """Old episode keys and the keys they became (after moves of their feeds)."""
+        return dict(self._rows("SELECT old, new FROM key_moves"))
+
+    def keys_by_guid(self, podcast_id: int) -> dict[str, str]:
+        """The podcast's episodes' keys, by guid."""
+        return dict(
+            self._rows("SELECT guid, key FROM episodes WHERE podcast_id = ?", (podcast_id,))
+        )
+
+    def scrobbler_positions(self, device_id: str) -> dict[str, LogPosition]:
+        """How far each of the player's scrobbler logs was read (log name → position)."""
+        rows = self._rows("SELECT scrobbler_logs FROM devices WHERE id = ?", (device_id,))
+        return LogPosition.decode(rows[0][0] if rows else "{}")

@@ -47,7 +47,13 @@ def test_bash_completes_commands_options_devices_podcasts_and_paths(
     assert complete(podsync, script, "podsync push --dr") == ["--dry-run"]
     assert "my\\ clip" in complete(podsync, script, "podsync push ")
     assert complete(podsync, script, "podsync device remove my") == ["my\\ clip"]
-    assert complete(podsync, script, "podsync device ") == ["add", "list", "remove", "rename"]
+    assert complete(podsync, script, "podsync device ") == [
+        "add",
+        "list",
+        "remove",
+        "rename",
+        "repair",
+    ]
     assert complete(podsync, script, "podsync device rename my") == ["my\\ clip"]
     assert complete(podsync, script, "podsync unsubscribe 'The C") == ["The Changelog"]
     assert complete(podsync, script, "podsync list 'The C") == ["The Changelog"]

@@ -116,7 +116,7 @@ def test_missing_titles_fall_back_to_the_file_name() -> None:
         ),
         FEED_URL,
     )
-    assert title == "feed"
+    assert title == ""  # a feed without a title does not rename its podcast
     assert [e.title for e in entries] == ["episode-42", "ep43"]
 
 
@@ -264,3 +264,38 @@ def test_new_feed_url_and_paged_feeds_through_the_command(podsync, server) -> No
     assert listed[0]["episodes"] == 5
     assert server.requests["/old.xml"] == 1 and server.requests["/new/feed.xml"] == 1
     assert server.requests["/new/page3.xml"] == 1
+
+
+def test_only_the_channels_own_title_names_the_podcast() -> None:
+    from podsync.feeds.parse import parse_document
+
+    body = rss(
+        "<title>One</title>" + enclosure("http://cdn/1.mp3"),
+        channel=(
+            '<title>Real Name</title><podcast:guid xmlns:podcast="https://podcastindex.org/'
+            'namespace/1.0">ead4c236-bf58-58c6-a2c6-a6b28d128cb6</podcast:guid>'
+            '<podcast:liveItem xmlns:podcast="https://podcastindex.org/namespace/1.0"'
+            ' status="live"><title>LIVE NOW</title></podcast:liveItem>'
+        ),
+    )
+    title, _image, _entries, guid = parse_document(body, FEED_URL)
+    assert title == "Real Name" and guid == "ead4c236-bf58-58c6-a2c6-a6b28d128cb6"
+
+
+def test_atom_ids_are_taken_as_written() -> None:
+    def atom(*entries: tuple[str, str]) -> bytes:
+        parts = [
+            f'<entry xml:base="http://cdn/{base}/"><id>{eid}</id><title>{eid}</title>'
+            f'<link rel="enclosure" href="{eid}.mp3" type="audio/mpeg"/></entry>'
+            for eid, base in entries
+        ]
+        return (
+            '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>A</title>'
+            + "".join(parts)
+            + "</feed>"
+        ).encode()
+
+    _, first = parse_feed(atom(("ep-1", "x"), ("ep-2", "y")), FEED_URL)
+    _, swapped = parse_feed(atom(("ep-2", "x"), ("ep-1", "y")), FEED_URL)
+    assert [e.guid for e in first] == ["ep-1", "ep-2"]
+    assert sorted(e.guid for e in swapped) == ["ep-1", "ep-2"]

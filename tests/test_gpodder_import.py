@@ -112,3 +112,34 @@ def test_gpodder_home_imports_subscriptions_files_and_played(
 def test_missing_gpodder_home_is_a_clear_error(podsync, tmp_path: Path) -> None:
     result = podsync("import", "--gpodder", str(tmp_path / "nope"), check=2)
     assert result.stderr == f"podsync: error: no gPodder database at {tmp_path}/nope/Database\n"
+
+
+def test_gpodders_copies_on_the_player_are_taken_over(
+    podsync, make_podcast, tmp_path: Path, fat_player
+) -> None:
+    player = fat_player()
+    news = make_podcast("news", "News", 3)
+    gp_home, downloads = tmp_path / "gPodder", tmp_path / "gp-downloads"
+    env = {**os.environ, "GPODDER_HOME": str(gp_home), "GPODDER_DOWNLOAD_DIR": str(downloads)}
+    gpo(env, "subscribe", news.url)
+    gpo(env, "download")
+    gpo(env, "set", "device_sync.device_type", "filesystem")
+    (player / "gPodder").mkdir()
+    gpo(env, "set", "device_sync.device_folder", str(player / "gPodder"))
+    gpo(env, "sync")
+    copies = media_files(player)
+    assert len(copies) == 3
+    (player / "gPodder" / "unrelated.mp3").write_bytes(b"x" * 10)
+
+    podsync("device", "add", str(player), "--name", "clip")
+    out = podsync("import", "--gpodder", str(gp_home), "--device", "clip", env=env).stdout
+    assert "Took over 3 of gPodder's copies on clip." in out
+    out = podsync("push").stdout
+    assert "copied 0" in out or "up to date" in out
+    assert media_files(player) == sorted([*copies, "gPodder/unrelated.mp3"])  # one copy each
+    podsync("mark-played", "News", "episode 1")
+    assert "deleted 1" in podsync("push").stdout  # and they are podsync's now
+    assert len(media_files(player)) == 3
+
+    err = podsync("import", "--gpodder", str(gp_home), "--device", "nope", env=env, check=2)
+    assert "no device named 'nope'" in err.stderr

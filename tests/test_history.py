@@ -76,7 +76,7 @@ def test_a_database_of_the_previous_version_gains_the_history(tmp_path: Path) ->
     path = tmp_path / "s.db"
     db = sqlite3.connect(path)
     db.create_function("clean_text", 2, lambda text, limit: text)  # what State provides
-    for number, migration in enumerate(MIGRATIONS[:-1], start=1):
+    for number, migration in enumerate(MIGRATIONS[:7], start=1):  # before the history (8)
         db.executescript(f"{migration}; PRAGMA user_version = {number};")
     db.execute("INSERT INTO podcasts (url, title, added_at) VALUES ('http://h/f', 'Pod', 0)")
     db.commit()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from podsync.player.manifest import Entry, Manifest
 
 
@@ -53,3 +55,37 @@ def test_manifest_is_plain_json(tmp_path: Path) -> None:
     manifest.save()
     data = json.loads((tmp_path / ".podsync" / "manifest.json").read_text())
     assert data == {"format": 1, "files": {}, "done": [], "others": []}
+
+
+def test_finished_keys_survive_either_file_and_stay_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import podsync.player.manifest as manifest_module
+
+    monkeypatch.setattr(manifest_module, "MAX_FINISHED", 3)
+    manifest = Manifest(tmp_path)
+    manifest.mark_done("a", "b")
+    manifest.mark_done("c", "d")
+    manifest.save()
+    assert Manifest.load(tmp_path).done == {"b", "c", "d"}  # the oldest went
+    (tmp_path / ".podsync" / "manifest.json").write_text("{ torn")
+    assert Manifest.load(tmp_path).done == {"b", "c", "d"}
+    manifest = Manifest.load(tmp_path)
+    manifest.save()
+    (tmp_path / ".podsync" / "finished.json").unlink()
+    assert Manifest.load(tmp_path).done == {"b", "c", "d"}
+
+
+def test_a_later_mark_wins(tmp_path: Path) -> None:
+    manifest = Manifest(tmp_path)
+    manifest.mark_done("a")
+    finished_at = manifest.finished["a"]
+    manifest.reopen({"a": finished_at - 10})  # an older "not played": finished stays
+    assert manifest.done == {"a"}
+    manifest.reopen({"a": finished_at + 10})
+    assert manifest.done == set() and manifest.reopened == {"a": finished_at + 10}
+    loaded = Manifest.load(tmp_path)  # from the journal
+    assert loaded.done == set() and loaded.reopened == {"a": finished_at + 10}
+    loaded.save()
+    loaded = Manifest.load(tmp_path)
+    assert loaded.done == set() and loaded.reopened == {"a": finished_at + 10}

@@ -105,7 +105,7 @@ def test_the_feed_image_is_recorded_as_an_absolute_url() -> None:
         b'<item><title>e</title><enclosure url="e.mp3" type="audio/mpeg"/></item>'
         b"</channel></rss>"
     )
-    title, image, entries = parse_document(feed, "http://h/feed.xml")
+    title, image, entries, _guid = parse_document(feed, "http://h/feed.xml")
     assert (title, image, len(entries)) == ("T", "http://h/art/c.jpg", 1)
 
 

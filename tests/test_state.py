@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from podsync.errors import StateError
-from podsync.model import FeedEntry, episode_key
-from podsync.state import SCHEMA_VERSION, State
+from podsync.identity import episode_key
+from podsync.model import FeedEntry
+from podsync.schema import SCHEMA_VERSION
+from podsync.state import State
 
 
 def entry(guid: str, title: str = "t", published: float = 1.0) -> FeedEntry:
@@ -33,7 +35,7 @@ def test_upsert_counts_new_episodes_and_ignores_duplicates(tmp_path: Path) -> No
         episodes = {e.guid: e for e in state.episodes()}
         assert sorted(episodes) == ["a", "b", "c"]
         assert episodes["a"].title == "renamed"
-        assert episodes["a"].key == episode_key("http://h/feed", "a")
+        assert episodes["a"].key == episode_key("url:h/feed", "a")
 
 
 def test_cached_flag_round_trips(tmp_path: Path) -> None:
@@ -56,7 +58,7 @@ def test_unreadable_database_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_failed_migration_leaves_the_old_version(tmp_path: Path, monkeypatch) -> None:
-    import podsync.state as state_module
+    import podsync.schema as state_module
 
     path = tmp_path / "s.db"
     State(path).close()
@@ -73,7 +75,7 @@ def test_failed_migration_leaves_the_old_version(tmp_path: Path, monkeypatch) ->
 
 
 def test_version_1_database_is_migrated_in_place(tmp_path: Path) -> None:
-    from podsync.state import MIGRATIONS
+    from podsync.schema import MIGRATIONS
 
     path = tmp_path / "s.db"
     db = sqlite3.connect(path)
@@ -93,7 +95,7 @@ def test_version_1_database_is_migrated_in_place(tmp_path: Path) -> None:
 
 
 def test_version_3_database_loses_the_quick_check(tmp_path: Path) -> None:
-    from podsync.state import MIGRATIONS
+    from podsync.schema import MIGRATIONS
 
     path = tmp_path / "s.db"
     db = sqlite3.connect(path)
@@ -114,7 +116,7 @@ def test_version_3_database_loses_the_quick_check(tmp_path: Path) -> None:
 
 
 def test_version_4_database_gets_its_titles_cleaned(tmp_path: Path) -> None:
-    from podsync.state import MIGRATIONS
+    from podsync.schema import MIGRATIONS
 
     path = tmp_path / "s.db"
     db = sqlite3.connect(path)
@@ -140,7 +142,7 @@ def test_version_4_database_gets_its_titles_cleaned(tmp_path: Path) -> None:
 
 
 def test_version_5_database_gains_profiles_and_feed_images(tmp_path: Path) -> None:
-    from podsync.state import MIGRATIONS
+    from podsync.schema import MIGRATIONS
     from podsync.text import clean_text
 
     path = tmp_path / "s.db"
@@ -166,10 +168,10 @@ def test_version_5_database_gains_profiles_and_feed_images(tmp_path: Path) -> No
 def test_database_of_the_previous_version_gains_chosen_titles_and_unsubscribing(
     tmp_path: Path,
 ) -> None:
-    from podsync.state import MIGRATIONS
+    from podsync.schema import MIGRATIONS
     from podsync.text import clean_text
 
-    previous = len(MIGRATIONS) - 1
+    previous = 6  # before version 7 added chosen titles
     path = tmp_path / "s.db"
     db = sqlite3.connect(path)
     db.create_function("clean_text", 2, clean_text)  # as State does for version 5
@@ -189,3 +191,23 @@ def test_database_of_the_previous_version_gains_chosen_titles_and_unsubscribing(
         state.unsubscribe(podcast.id)
         assert state.podcasts() == [] and state.unsubscribed_keys() == {key}
         assert state.episodes(offered=True) == []
+
+
+def test_version_8_scrobbler_offset_becomes_a_log_position(tmp_path: Path) -> None:
+    from podsync.model import LogPosition
+    from podsync.schema import MIGRATIONS
+
+    path = tmp_path / "s.db"
+    db = sqlite3.connect(path)
+    db.create_function("clean_text", 2, lambda text, _n: text)
+    db.executescript("; ".join(MIGRATIONS[:8]) + "; PRAGMA user_version = 8;")
+    db.execute(
+        "INSERT INTO devices (id, name, path, folder, added_at, scrobbler_offset)"
+        " VALUES ('d', 'x', '/', '', 0, 321)"
+    )
+    db.commit()
+    db.close()
+    with State(path) as state:
+        assert state.scrobbler_positions("d") == {".scrobbler.log": LogPosition(321, "")}
+        state.set_scrobbler_positions("d", {".scrobbler-timeless.log": LogPosition(5, "ab")})
+        assert state.scrobbler_positions("d") == {".scrobbler-timeless.log": LogPosition(5, "ab")}

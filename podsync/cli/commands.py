@@ -105,9 +105,11 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     if (args.file is None) == (args.gpodder is None):
         raise UsageError("give either an OPML file or --gpodder [GPODDER_HOME]")
+    if args.device is not None and args.gpodder is None:
+        raise UsageError("--device goes with --gpodder")
     if args.gpodder is not None:
         home = None if args.gpodder is True else given_path(args.gpodder, "GPODDER_HOME")
-        return _import_gpodder(home)
+        return _import_gpodder(home, args.device)
     from podsync.feeds.opml import import_outlines, parse_opml
 
     file = given_path(args.file, "FILE.opml")
@@ -127,21 +129,33 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_FAILED if result.invalid else EXIT_OK
 
 
-def _import_gpodder(home: Path | None) -> int:
+def _import_gpodder(home: Path | None, device_name: str | None) -> int:
     import os
 
     from podsync.feeds.gpodder import GpodderHome, import_gpodder
+    from podsync.player.adopt import adopt_copies
+    from podsync.player.devices import push_lock, resolve
+    from podsync.player.guard import Player
+    from podsync.player.lock import player_lock
+    from podsync.player.manifest import Manifest
     from podsync.text import clean_text
 
     source = GpodderHome.locate(home, os.environ)
     with _open() as app:
+        player = resolve(app.state, device_name)[0] if device_name else None
         result = import_gpodder(app, source)
+        if player is not None:
+            device = Player(player[1])
+            with push_lock(app.home.locks_dir, player[0]), player_lock(device, player[0].name):
+                adopted = adopt_copies(player[1], Manifest.load(player[1], device), result.files)
     print(
         f"Imported from gPodder ({source.home}): {len(result.added)} podcasts"
         f" ({len(result.known)} already subscribed), {result.episodes} episodes,"
         f" {result.linked + result.copied} files ({result.linked} hard-linked,"
         f" {result.copied} copied), {result.played} played."
     )
+    if player is not None:
+        print(f"Took over {len(adopted)} of gPodder's copies on {player[0].name}.")
     for path in result.missing:
         print(
             f"podsync: warning: gPodder lists {clean_text(path)}, which is missing", file=sys.stderr
@@ -286,6 +300,25 @@ def cmd_device_add(args: argparse.Namespace) -> int:
         print(f"podsync: warning: {warning}", file=sys.stderr)
     kind = f", profile {profile}" if profile else ""
     print(f"Registered {device.name} at {device.path} (episodes go to {device.folder}/{kind}).")
+    return EXIT_OK
+
+
+def cmd_device_repair(args: argparse.Namespace) -> int:
+    from podsync.player.devices import push_lock, resolve
+    from podsync.player.guard import Player
+    from podsync.player.lock import player_lock
+    from podsync.player.manifest import Manifest
+    from podsync.player.repair import repair
+
+    with _open() as app:
+        ((device, path),) = resolve(app.state, args.name)
+        player = Player(path)
+        with push_lock(app.home.locks_dir, device), player_lock(player, device.name):
+            manifest = Manifest.load(path, player)
+            dates = {e.key: e.published for e in app.state.episodes()}
+            report = repair(path, device.folder, manifest, dates)
+            manifest.save()
+    print(f"{device.name} ({path}): " + "; ".join(report.describe()) + ".")
     return EXIT_OK
 
 

@@ -169,6 +169,15 @@ def build_parser() -> argparse.ArgumentParser:
         "(default home: $GPODDER_HOME, else ~/gPodder; downloads: $GPODDER_DOWNLOAD_DIR, "
         "else HOME/Downloads)",
     )
+    completes(
+        sub.add_argument(
+            "--device",
+            metavar="NAME",
+            help="with --gpodder: take over gPodder's copies on this registered player (same "
+            "size and title), so podsync does not copy them again",
+        ),
+        "devices",
+    )
     sub = command("export", commands.cmd_export, "write the subscriptions as OPML")
     sub.set_defaults(report=False)  # the OPML is the output, -q or not
     completes(
@@ -266,6 +275,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     completes(sub.add_argument("old", metavar="OLD"), "devices")
     sub.add_argument("new", metavar="NEW")
+    sub = command(
+        "repair",
+        commands.cmd_device_repair,
+        "rebuild the player's manifest from the files that carry podsync's identity in their "
+        "tags (a push does this by itself when the manifest is missing or unreadable)",
+        actions,
+    )
+    completes(sub.add_argument("name", metavar="NAME"), "devices")
 
     sub = command(
         "log",

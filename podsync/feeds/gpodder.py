@@ -20,7 +20,7 @@ from pathlib import Path
 from podsync.app import App
 from podsync.errors import UsageError
 from podsync.feeds.parse import media_extension
-from podsync.model import FeedEntry, MediaItem, episode_key
+from podsync.model import FeedEntry, MediaItem
 from podsync.stores.base import Transfer
 from podsync.stores.cache import CacheStore
 
@@ -66,6 +66,8 @@ class GpodderImport:
     """Files gPodder lists as downloaded that are not there."""
     outside: list[str] = field(default_factory=list)
     """Files gPodder lists at paths that leave its download folder (not imported)."""
+    files: list[tuple[MediaItem, Path]] = field(default_factory=list)
+    """Each downloaded episode and gPodder's file of it (to find gPodder's copies on a player)."""
 
 
 def _played(state: int, is_new: int, last_playback: int) -> bool:
@@ -131,19 +133,23 @@ def import_gpodder(app: App, source: GpodderHome) -> GpodderImport:
             for _, guid, ep_title, ep_url, mime, size, published, *_ in mine
         ]
         result.episodes += app.state.upsert_entries(podcast, entries)
+        keys = app.state.keys_by_guid(podcast.id)
         played = []
         for entry, (*_, state, is_new, filename, last_playback) in zip(entries, mine, strict=True):
-            key = episode_key(podcast.url, entry.guid)
+            key = keys.get(entry.guid)
+            if key is None:
+                continue  # the same episode under a feed subscribed by another address
             if _played(state, is_new, last_playback):
                 played.append(key)
-            if state != STATE_DOWNLOADED or not filename or key in cached | finished:
+            if state != STATE_DOWNLOADED or not filename or key in finished:
                 continue
             file = _inside(source.downloads, folder or "", filename)
             if file is None:
                 result.outside.append(f"{folder}/{filename}")
                 continue
             if not file.is_file():
-                result.missing.append(str(file))
+                if key not in cached:
+                    result.missing.append(str(file))
                 continue
             item = MediaItem(
                 key,
@@ -154,6 +160,9 @@ def import_gpodder(app: App, source: GpodderHome) -> GpodderImport:
                 entry.size,
                 entry.ext,
             )
+            result.files.append((item, file))
+            if key in cached:
+                continue
             if cache.adopt(item, file, Transfer()):
                 result.linked += 1
             else:

@@ -13,6 +13,7 @@ from urllib.parse import urljoin, urlsplit
 
 from podsync.errors import FeedError
 from podsync.feeds.http import describe_error
+from podsync.identity import episode_identity
 from podsync.model import FeedEntry
 from podsync.text import MAX_AUTHOR, clean_text
 
@@ -99,11 +100,14 @@ class FeedDocument:
     url: str
     modified: bool
     title: str = ""
+    """The channel's own title; empty when it has none (a podcast keeps its name then)."""
     etag: str | None = None
     last_modified: str | None = None
     entries: list[FeedEntry] = field(default_factory=list)
     image: str | None = None
     """The podcast's image (its cover art), an absolute URL."""
+    guid: str = ""
+    """The feed's ``podcast:guid``, its identity across moves (empty: none)."""
 
 
 def fetch_feed(
@@ -171,7 +175,9 @@ def fetch_feed(
     log.info("feed: %s: %d bytes, %d episodes listed", url, len(body), len(entries))
     if first.new_url and first.new_url != final_url:
         final_url = first.new_url  # the feed announced its move: like a 301
-    return FeedDocument(final_url, True, first.title, new_etag, new_modified, entries, first.image)
+    return FeedDocument(
+        final_url, True, first.title, new_etag, new_modified, entries, first.image, first.guid
+    )
 
 
 def _next_page(session: requests.Session, url: str, limits: Limits) -> ParsedPage:
@@ -263,6 +269,8 @@ class ParsedPage:
     """``<atom:link rel="next">``: the next page of a paged feed."""
     image: str | None = None
     """The podcast's image, as an absolute URL."""
+    guid: str = ""
+    """``podcast:guid``: the feed's identity across moves."""
 
 
 def parse_feed(body: bytes, url: str, content_type: str = "") -> tuple[str, list[FeedEntry]]:
@@ -270,24 +278,26 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> tuple[str, list
 
     ``url`` is where the document was read from; relative links resolve against it.
     """
-    title, _image, entries = parse_document(body, url, content_type)
+    title, _image, entries, _guid = parse_document(body, url, content_type)
     return title, entries
 
 
 def parse_document(
     body: bytes, url: str, content_type: str = ""
-) -> tuple[str, str | None, list[FeedEntry]]:
-    """Parse a feed document into its title, its image's URL (or None) and media entries
-    (raise when it has none)."""
+) -> tuple[str, str | None, list[FeedEntry], str]:
+    """Parse a feed document into the channel's own title ("" if none), its image's URL (or
+    None), the media entries (raise when it has none) and its ``podcast:guid``."""
     page = parse_page(body, url, content_type)
     if not page.entries:
         raise FeedError("no audio episodes in this feed")
-    return page.title, page.image, page.entries
+    return page.title, page.image, page.entries, page.guid
 
 
 def parse_page(body: bytes, url: str, content_type: str = "") -> ParsedPage:
     """Parse one feed document (which may hold no media entries)."""
     import feedparser
+
+    from podsync.feeds.channel import read_channel
 
     _refuse_entities(body)
 
@@ -301,17 +311,21 @@ def parse_page(body: bytes, url: str, content_type: str = "") -> ParsedPage:
             raise FeedError("not a podcast feed: the server sent a web page")
         reason = parsed.get("bozo_exception")
         raise FeedError(f"not a valid feed: {reason}" if reason else "not a valid feed")
+    channel = read_channel(body)
+    # Atom ids as written (feedparser resolves them against xml:base)
+    ids = channel.atom_ids if len(channel.atom_ids) == len(parsed.entries) else None
     entries: list[FeedEntry] = []
     seen: set[str] = set()
     feed_author = parsed.feed.get("author", "")
-    for raw in parsed.entries:
-        entry = _entry(raw, url, feed_author)
+    for n, raw in enumerate(parsed.entries):
+        entry = _entry(raw, url, feed_author, ids[n] if ids else None)
         if entry is not None and entry.guid not in seen:
             seen.add(entry.guid)
             entries.append(entry)
     image = (parsed.feed.get("image") or {}).get("href") or None
     image = urljoin(url, str(image).strip()) if image else None
-    title = clean_text(str(parsed.feed.get("title") or "")) or _fallback_title(url)
+    # not clean XML: feedparser's title is the best there is
+    title = clean_text(channel.title if channel.readable else str(parsed.feed.get("title") or ""))
     new_url = str(parsed.feed.get("itunes_new-feed-url") or "").strip()
     if urlsplit(new_url).scheme not in ("http", "https") or not urlsplit(new_url).netloc:
         new_url = ""
@@ -323,10 +337,10 @@ def parse_page(body: bytes, url: str, content_type: str = "") -> ParsedPage:
         ),
         None,
     )
-    return ParsedPage(title, entries, new_url or None, next_url, image)
+    return ParsedPage(title, entries, new_url or None, next_url, image, channel.guid)
 
 
-def _entry(raw: Any, feed_url: str, feed_author: str) -> FeedEntry | None:
+def _entry(raw: Any, feed_url: str, feed_author: str, written_id: str | None) -> FeedEntry | None:
     enclosure = _media_enclosure(raw)
     if enclosure is None:
         return None
@@ -341,16 +355,18 @@ def _entry(raw: Any, feed_url: str, feed_author: str) -> FeedEntry | None:
         size: int | None = int(enclosure.get("length") or 0) or None
     except ValueError:
         size = None
-    title = clean_text(str(raw.get("title") or "")) or _fallback_title(href)
+    title = clean_text(str(raw.get("title") or "")) or title_of(href)
+    published_at = float(calendar.timegm(published)) if published else 0.0
+    guid = written_id if written_id is not None else str(raw.get("id") or "")
     return FeedEntry(
-        guid=str(raw.get("id") or href),
+        guid=episode_identity(guid, href, title, published_at),
         title=title,
         author=clean_text(str(raw.get("author") or feed_author or ""), MAX_AUTHOR),
         url=href,
         mime=mime,
         size=size if size and size > 0 else None,
         ext=media_extension(href, mime),
-        published=float(calendar.timegm(published)) if published else 0.0,
+        published=published_at,
     )
 
 
@@ -386,6 +402,7 @@ def media_extension(url: str, mime: str) -> str:
     return guessed.lstrip(".") if guessed and guessed.lstrip(".") in MEDIA_EXTS else "mp3"
 
 
-def _fallback_title(url: str) -> str:
+def title_of(url: str) -> str:
+    """A name for what ``url`` names when nothing better is known: its file name, else host."""
     name = posixpath.basename(urlsplit(url).path)
     return clean_text(posixpath.splitext(name)[0] or urlsplit(url).hostname or "") or "Untitled"

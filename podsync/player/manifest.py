@@ -18,7 +18,8 @@ import os
 import re
 import stat
 import threading
-from dataclasses import asdict, dataclass
+import time
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +28,16 @@ from podsync.player.ownership import intent_counts
 
 MARKER_DIR = ".podsync"
 MANIFEST = "manifest.json"
+FINISHED = "finished.json"
+"""The finished keys again, beside the manifest: one damaged file does not lose them."""
 JOURNAL = "journal"
 PLAYLIST_SUFFIX = ".m3u8"
 """podsync's playlists on a player end with this (they are in the manifest's ``others``)."""
 FORMAT = 1
 MAX_MANIFEST = 64 * 1024 * 1024
 MAX_JOURNAL_ENTRY = 64 * 1024
+MAX_FINISHED = 10_000
+"""The finished keys a player keeps (the oldest go first): about 450 kB of JSON."""
 _JOURNAL_NAME = re.compile(r"[0-9]{6}\.json")
 
 
@@ -58,7 +63,13 @@ class Manifest:
         self.player = player or Player(root)
         self.dir = root / MARKER_DIR
         self.files: dict[str, Entry] = {}
-        self.done: set[str] = set()
+        self.finished: dict[str, float] = {}
+        """Episodes finished on this player (played, deleted by the user, marked by
+        hand on any computer), key → when (0: not known), oldest first: never
+        copied to it again."""
+        self.reopened: dict[str, float] = {}
+        """Keys marked not played again on some computer (key → when): every
+        computer that pushes here forgets that it had them played."""
         self.others: set[str] = set()
         """Other files podsync wrote, such as playlists."""
         self.problem: str | None = None
@@ -91,13 +102,36 @@ class Manifest:
             else:
                 data = load_json(raw)
                 self.files = {_path(p): _entry(e) for p, e in _of(data["files"], dict).items()}
-                self.done = {_of(key, str) for key in _of(data.get("done", []), list)}
+                keys = _of(data.get("done", []), list)
+                self.finished = dict.fromkeys((_of(k, str) for k in keys), 0.0)
                 self.others = {_path(p) for p in _of(data.get("others", []), list)}
                 self._changed = False
         except (OSError, ValueError, KeyError, TypeError, AttributeError, UnsafePath) as exc:
-            self.files, self.done, self.others = {}, set(), set()
+            self.files, self.finished, self.others = {}, {}, set()
             self.problem = f"the manifest on the player is unreadable ({exc}); podsync owns nothing"
+        self._read_finished()
         self._replay()
+
+    def _read_finished(self) -> None:
+        """Merge ``finished.json`` in (a damaged one adds nothing and is rewritten)."""
+        try:
+            raw = self.player.read(f"{MARKER_DIR}/{FINISHED}", MAX_MANIFEST)
+            data = _of(load_json(raw or b"{}"), dict)
+            finished = _marks(data.get("finished", {}))
+            reopened = _marks(data.get("reopened", {}))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, UnsafePath):
+            finished, reopened = {}, {}
+        if finished.keys() != self.finished.keys():
+            self._changed = True
+        # what finished.json alone knows goes first: it is the older record
+        merged = {**finished, **{k: max(t, finished.get(k, t)) for k, t in self.finished.items()}}
+        self.finished = dict(sorted(merged.items(), key=lambda kv: kv[1]))
+        self._reopen(reopened)
+
+    @property
+    def done(self) -> set[str]:
+        """The finished keys, as a set."""
+        return set(self.finished)
 
     def _replay(self) -> None:
         for name in self._journal_names():
@@ -107,7 +141,15 @@ class Manifest:
                 raw = self.player.read(f"{MARKER_DIR}/{JOURNAL}/{name}", MAX_JOURNAL_ENTRY)
                 op = _of(load_json(raw or b""), dict)
                 if op["op"] == "done":
-                    self.done.add(_of(op["path"], str))
+                    keys = op["keys"] if "keys" in op else [op["path"]]
+                    when = float(_of(op.get("at", 0.0), (int, float)))
+                    self._finish([_of(k, str) for k in _of(keys, list)], when)
+                    continue
+                if op["op"] == "reopen":
+                    self._reopen(_marks(op["keys"]))
+                    continue
+                if op["op"] == "rekey":
+                    self._rekey({_path(p): _of(k, str) for p, k in _of(op["keys"], dict).items()})
                     continue
                 path = _path(op["path"])
                 if op["op"] == "add":
@@ -149,11 +191,56 @@ class Manifest:
         with self._lock:
             self.others.add(path)
 
-    def mark_done(self, key: str) -> None:
-        """Record that episode ``key`` is finished on this player."""
-        self._journal({"op": "done", "path": key})
+    def mark_done(self, *keys: str) -> None:
+        """Record that the episodes ``keys`` are finished on this player (now)."""
+        new = [k for k in keys if k not in self.finished]
+        if not new:
+            return
+        when = time.time()
+        self._journal({"op": "done", "keys": new, "at": when})
         with self._lock:
-            self.done.add(key)
+            self._finish(new, when)
+
+    def reopen(self, marks: dict[str, float]) -> None:
+        """Record that these episodes were marked not played (key → when)."""
+        new = {
+            k: t
+            for k, t in marks.items()
+            if self.reopened.get(k, -1.0) < t and self.finished.get(k, -1.0) < t
+        }
+        if not new:
+            return
+        self._journal({"op": "reopen", "keys": new})
+        with self._lock:
+            self._reopen(new)
+
+    def rekey(self, keys: dict[str, str], record: bool = True) -> None:
+        """Give the files at these paths new episode keys (path → key); ``record``: in the
+        journal, else only in memory (a dry run)."""
+        if not keys:
+            return
+        if record:
+            self._journal({"op": "rekey", "keys": keys})
+        with self._lock:
+            self._rekey(keys)
+
+    def _rekey(self, keys: dict[str, str]) -> None:
+        for path, key in keys.items():
+            if path in self.files:
+                self.files[path] = replace(self.files[path], key=key)
+
+    def _finish(self, keys: list[str], when: float) -> None:
+        for key in keys:
+            if self.reopened.get(key, -1.0) <= when:
+                self.reopened.pop(key, None)
+                self.finished.pop(key, None)
+                self.finished[key] = when
+
+    def _reopen(self, marks: dict[str, float]) -> None:
+        for key, when in marks.items():
+            if self.finished.get(key, -1.0) < when:
+                self.finished.pop(key, None)
+                self.reopened[key] = max(when, self.reopened.get(key, when))
 
     def _journal(self, op: dict) -> None:
         data = json.dumps(op, ensure_ascii=False).encode()
@@ -169,12 +256,20 @@ class Manifest:
         with self._lock:
             if not self._changed:
                 return
+            self.finished = dict(list(self.finished.items())[-MAX_FINISHED:])
+            self.reopened = dict(
+                sorted(self.reopened.items(), key=lambda kv: kv[1])[-MAX_FINISHED:]
+            )
             data = {
                 "format": FORMAT,
                 "files": {p: asdict(e) for p, e in sorted(self.files.items())},
-                "done": sorted(self.done),
+                "done": list(self.finished),
                 "others": sorted(self.others),
             }
+            self.player.write_atomically(
+                f"{MARKER_DIR}/{FINISHED}",
+                json.dumps({"finished": self.finished, "reopened": self.reopened}).encode(),
+            )
             self.player.write_atomically(
                 f"{MARKER_DIR}/{MANIFEST}", json.dumps(data, ensure_ascii=False, indent=1).encode()
             )
@@ -206,6 +301,10 @@ def _of(value: object, kind: type | tuple[type, ...]) -> Any:
     if isinstance(value, bool) or not isinstance(value, kind):
         raise TypeError(f"unexpected value {value!r}")
     return value
+
+
+def _marks(data: object) -> dict[str, float]:
+    return {_of(k, str): float(_of(t, (int, float))) for k, t in _of(data, dict).items()}
 
 
 def _entry(data: object) -> Entry:

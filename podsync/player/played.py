@@ -1,26 +1,32 @@
 """Played signals from the player: Rockbox's scrobbler log.
 
 Rockbox appends one tab-separated row per play to ``/.scrobbler.log``
-(Audioscrobbler portable log 1.1): artist, album, title, track, length,
-rating (``L`` listened past half, ``S`` skipped), timestamp, MusicBrainz id.
-podsync reads only the rows added since its last push, never writes the log,
-and matches ``L`` rows to its episodes through the tags it wrote
-(album = podcast, title = episode title).
+(``/.scrobbler-timeless.log`` on players without a clock; Audioscrobbler
+portable log 1.1): artist, album, title, track, length, rating (``L``
+listened past half, ``S`` skipped), timestamp, MusicBrainz id.  podsync
+reads only the rows added since its last push (a log whose start changed is
+read again from the start), never writes the log, and matches ``L`` rows to
+its episodes through the tags it wrote (album = podcast, title = episode
+title).
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from podsync.model import Episode
+from podsync.model import Episode, LogPosition
 from podsync.player.guard import UnsafePath, open_regular
 from podsync.player.manifest import Entry
 
-SCROBBLER_LOG = ".scrobbler.log"
+LOGS = (".scrobbler.log", ".scrobbler-timeless.log")
+"""Rockbox's logs: with a clock, and (players without one, timestamps 0) timeless."""
+HEAD = 1024
+"""How many of a log's first bytes vouch that it is still the log read before."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,22 +38,46 @@ class Scrobble:
     timestamp: int
 
 
-def read_scrobbles(root: Path, offset: int) -> tuple[list[Scrobble], int]:
-    """The complete rows after byte ``offset`` of the player's log, and the new offset.
+def read_scrobbles(
+    root: Path, positions: Mapping[str, LogPosition]
+) -> tuple[list[Scrobble], dict[str, LogPosition]]:
+    """The complete rows added to each of the player's logs, and the new positions."""
+    rows: list[Scrobble] = []
+    after: dict[str, LogPosition] = {}
+    for name in LOGS:
+        new, after[name] = read_log(root, name, positions.get(name, LogPosition()))
+        rows += new
+    return rows, after
 
-    A log shorter than ``offset`` was cleared or replaced: it is read from the start.
+
+def read_log(root: Path, name: str, position: LogPosition) -> tuple[list[Scrobble], LogPosition]:
+    """The complete rows of one log after ``position``, and the position after them.
+
+    A log that is shorter than the position, or whose start changed (deleted
+    and started again, truncated, replaced by a longer one), is read from the
+    start: re-reading a row marks nothing twice, skipping one loses a play.
     """
     try:
-        with os.fdopen(open_regular(root, SCROBBLER_LOG), "rb") as log:
-            size = log.seek(0, 2)
-            start = offset if offset <= size else 0
-            log.seek(start)
+        with os.fdopen(open_regular(root, name), "rb") as log:
             data = log.read()
-    except (FileNotFoundError, UnsafePath):  # a FIFO there must not hang the push
-        return [], 0
-    end = data.rfind(b"\n") + 1  # a row still being written waits for the next push
-    rows = [parse_row(line) for line in data[:end].decode("utf-8", "replace").splitlines()]
-    return [r for r in rows if r is not None], start + end
+    except (FileNotFoundError, NotADirectoryError, UnsafePath):  # a FIFO must not hang a push
+        return [], LogPosition()
+    start = position.offset
+    if start > len(data) or (
+        position.head and _fingerprint(data[: min(start, HEAD)]) != position.head
+    ):
+        start = 0
+    end = start + data[start:].rfind(b"\n") + 1  # a row still being written waits
+    end = max(end, start)
+    lines = data[start:end].decode("utf-8", "replace").splitlines()
+    rows = [r for r in map(parse_row, lines) if r is not None]
+    return rows, LogPosition(end, _fingerprint(data[: min(end, HEAD)]))
+
+
+def _fingerprint(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha1(data).hexdigest()
 
 
 def parse_row(line: str) -> Scrobble | None:
@@ -64,14 +94,27 @@ def parse_row(line: str) -> Scrobble | None:
 
 
 def listened(scrobbles: Iterable[Scrobble], files: Mapping[str, Entry]) -> set[str]:
-    """Keys of the episodes on the player that ``L`` rows say were listened to."""
-    by_tags = {(e.podcast.casefold(), e.title.casefold()): e.key for e in files.values()}
+    """Keys of the episodes on the player that ``L`` rows say were listened to.
+
+    A row names an episode by the tags podsync wrote (album = podcast, title
+    = episode title): the same text exactly, or, when only one episode has
+    those tags ignoring case, that one.  Two episodes a row cannot tell apart
+    are both left alone.
+    """
+    exact: dict[tuple[str, str], set[str]] = defaultdict(set)
+    folded: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for e in files.values():
+        exact[(e.podcast, e.title)].add(e.key)
+        folded[(e.podcast.casefold(), e.title.casefold())].add(e.key)
     keys = set()
     for row in scrobbles:
-        if row.rating == "L":
-            key = by_tags.get((row.album.casefold(), row.title.casefold()))
-            if key is not None:
-                keys.add(key)
+        if row.rating != "L":
+            continue
+        found = exact.get((row.album, row.title)) or folded.get(
+            (row.album.casefold(), row.title.casefold()), set()
+        )
+        if len(found) == 1:
+            keys |= found
     return keys
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from podsync.model import MediaItem
 from podsync.names import episode_date
+from podsync.player.ownership import FEED_TAG, KEY_TAG, MP4_PREFIX
 from podsync.stores.base import Header
 
 if TYPE_CHECKING:
@@ -19,7 +20,8 @@ ID3V1_SIZE = 128
 
 @dataclass(frozen=True)
 class Tagger:
-    """Write album = podcast, title, artist = author, date and genre Podcast.
+    """Write album = podcast, title, artist = author (else podcast), date, genre Podcast,
+    and podsync's identity (the episode key and the feed's identity).
 
     MP3 (ID3v2.3, which old players read), MP4/M4A and Ogg (Vorbis, Opus) and
     FLAC are tagged; anything mutagen does not recognise is copied untouched.
@@ -62,15 +64,16 @@ class Tagger:
         return Header(rendered.getvalue(), skip)
 
     def _set(self, tags: ID3, item: MediaItem) -> None:
-        from mutagen.id3 import TALB, TCON, TDRC, TIT2, TPE1
+        from mutagen.id3 import TALB, TCON, TDRC, TIT2, TPE1, TXXX
 
         tags.setall("TALB", [TALB(encoding=3, text=[item.podcast])])
         tags.setall("TIT2", [TIT2(encoding=3, text=[item.title])])
-        if item.author:
-            tags.setall("TPE1", [TPE1(encoding=3, text=[item.author])])
+        tags.setall("TPE1", [TPE1(encoding=3, text=[artist(item)])])
         if item.published > 0:
             tags.setall("TDRC", [TDRC(encoding=3, text=[episode_date(item.published)])])
         tags.setall("TCON", [TCON(encoding=3, text=["Podcast"])])
+        for name, value in identity(item):
+            tags.setall(f"TXXX:{name}", [TXXX(encoding=3, desc=name, text=[value])])
 
     def process(self, item: MediaItem, path: Path) -> None:
         """Tag the file at ``path`` in place (any format mutagen knows)."""
@@ -85,8 +88,7 @@ class Tagger:
                 audio.add_tags()
             audio["album"] = [item.podcast]
             audio["title"] = [item.title]
-            if item.author:
-                audio["artist"] = [item.author]
+            audio["artist"] = [artist(item)]
             if item.published > 0:
                 audio["date"] = [episode_date(item.published)]
             audio["genre"] = ["Podcast"]
@@ -94,8 +96,43 @@ class Tagger:
                 audio.save(v2_version=3)
             else:
                 audio.save()
+            self._set_identity(item, path)
         except mutagen.MutagenError:
             return  # unreadable as audio: copied as it is
+
+    def _set_identity(self, item: MediaItem, path: Path) -> None:
+        """Write podsync's identity (see :mod:`podsync.player.ownership`) into the tags."""
+        import mutagen
+        from mutagen.id3 import ID3
+        from mutagen.mp4 import MP4FreeForm, MP4Tags
+
+        audio = mutagen.File(path)
+        if audio is None or audio.tags is None:
+            return
+        tags = audio.tags
+        if isinstance(tags, ID3):
+            self._set(tags, item)
+            audio.save(v2_version=3)
+            return
+        for name, value in identity(item):
+            if isinstance(tags, MP4Tags):
+                tags[MP4_PREFIX + name] = [MP4FreeForm(value.encode())]
+            else:  # Vorbis comments (Ogg Vorbis, Opus, FLAC) and the like
+                tags[name] = [value]
+        audio.save()
+
+
+def identity(item: MediaItem) -> list[tuple[str, str]]:
+    """The tags that say the file is podsync's copy of ``item`` (name, value)."""
+    pairs = [(KEY_TAG, item.key)]
+    if item.feed:
+        pairs.append((FEED_TAG, item.feed))
+    return pairs
+
+
+def artist(item: MediaItem) -> str:
+    """The artist tag: the author, else the podcast (Rockbox logs no track without one)."""
+    return item.author or item.podcast
 
 
 def _id3v2_length(head: bytes) -> int:

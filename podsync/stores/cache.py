@@ -140,9 +140,7 @@ class CacheStore(MediaStore):
             with self._naming:
                 self._release(relpath)
             raise
-        return MediaItem(
-            item.key, item.podcast, item.title, item.published, relpath, size, item.ext, item.author
-        )
+        return replace(item, location=relpath, size=size)
 
     def adopt(self, item: MediaItem, source: Path, transfer: Transfer) -> bool:
         """Take the local file ``source`` into the cache as ``item``.

@@ -10,7 +10,7 @@ import stat
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from podsync.errors import PodsyncError, SkipItem
@@ -223,9 +223,7 @@ class DeviceStore(MediaStore):
                 PurePosixPath(relpath).name
             )
             self._listing = None
-        return MediaItem(
-            item.key, item.podcast, item.title, item.published, relpath, size, item.ext, item.author
-        )
+        return replace(item, location=relpath, size=size)
 
     def _filler(
         self,

@@ -78,6 +78,7 @@ class FeedStore(MediaStore):
             return RefreshResult(podcast, title, error=clean_text(str(exc), MAX_MESSAGE))
         if doc.url != podcast.url and self.state.podcast_by_url(doc.url) is None:
             self.state.move_podcast(podcast.id, doc.url)
+        self.state.set_feed_guid(podcast.id, doc.url, doc.guid)
         new = self.state.upsert_entries(podcast, doc.entries) if doc.modified else 0
         if doc.modified:
             self.state.set_image_url(podcast.id, doc.image)

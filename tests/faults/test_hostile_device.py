@@ -1,5 +1,6 @@
-"""A player holding hostile or broken podsync data: the manifest means "owns nothing" and
-no path in it ever reaches a file outside the player."""
+"""A player holding hostile or broken podsync data: the manifest means "owns nothing", is
+rebuilt from the identity in the files' tags (never claiming another file), and no path
+in it ever reaches a file outside the player."""
 
 from __future__ import annotations
 
@@ -59,8 +60,10 @@ def test_manifest_paths_that_leave_the_player_are_never_touched(
     result = podsync("push")
     assert victim.read_bytes() == b"precious"
     assert (player / ".podsync" / "device.json").is_file()
-    assert "unreadable (unsafe path" in result.stderr and "podsync owns nothing" in result.stderr
-    assert set(synced) <= set(media_files(player))  # owning nothing, it deleted nothing
+    assert "the manifest on the player is unreadable" in result.stderr
+    # rebuilt from the files' tags: the newer episode stays (keep = 1), the planted path is gone
+    assert media_files(player) == [max(synced)]
+    assert path not in json.loads(manifest_path(player).read_text())["files"]
 
 
 def test_a_link_on_the_player_does_not_lead_a_delete_off_it(
@@ -89,9 +92,10 @@ def test_a_link_on_the_player_does_not_lead_a_delete_off_it(
         "\udcff invalid utf-8",
     ],
 )
-def test_a_corrupt_manifest_owns_nothing(
+def test_a_corrupt_manifest_is_kept_and_rebuilt_from_the_tags(
     podsync, synced: list[str], player: Path, corrupt: str
 ) -> None:
+    (player / "Podcasts" / "News" / "mine.mp3").write_bytes(b"the user's own")
     good = manifest_path(player).read_bytes()
     if corrupt == "published as text":
         edit_manifest(
@@ -103,16 +107,23 @@ def test_a_corrupt_manifest_owns_nothing(
         manifest_path(player).write_bytes(b'{"files": {"\xff": 1}}')
     else:
         manifest_path(player).write_text(corrupt)
+    damaged = manifest_path(player).read_bytes()
     result = podsync("push")
     assert "the manifest on the player is unreadable" in result.stderr
-    assert "podsync owns nothing" in result.stderr and "Traceback" not in result.stderr
-    assert set(synced) <= set(media_files(player))  # nothing of "its own" was deleted
+    assert "until rebuilt from the files' tags: took back 2 files" in result.stderr
+    assert "Traceback" not in result.stderr
+    (backup,) = (player / ".podsync").glob("manifest.json.damaged-*")
+    assert backup.read_bytes() == damaged
+    assert media_files(player) == sorted([max(synced), "Podcasts/News/mine.mp3"])
+    assert (player / "Podcasts" / "News" / "mine.mp3").read_bytes() == b"the user's own"
 
 
-def test_a_missing_manifest_owns_nothing_and_says_so(
+def test_a_missing_manifest_is_rebuilt_and_says_so(
     podsync, synced: list[str], player: Path
 ) -> None:
     manifest_path(player).unlink()
     result = podsync("push")
-    assert "the manifest on the player is missing; podsync owns nothing" in result.stderr
-    assert set(synced) <= set(media_files(player))
+    assert "the manifest on the player is missing; rebuilt from the files' tags: took back 2" in (
+        result.stderr
+    )
+    assert media_files(player) == [max(synced)]

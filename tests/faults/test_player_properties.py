@@ -189,7 +189,7 @@ def push(world: Seeded, source: Folder, root: Path) -> None:
         with player_lock(player, "p", wait=0):
             manifest = Manifest.load(root, player)
             target = DeviceStore(root, "Podcasts", manifest)
-            read_scrobbles(root, 0)
+            read_scrobbles(root, {})
             target.clean_stale()
             values = Config.defaults().values
             keep = {"keep": world.keep, "delete_uncached": world.delete_uncached}
