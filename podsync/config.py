@@ -197,6 +197,14 @@ SETTINGS: dict[str, dict[str, Setting]] = {
             minimum=0,
             maximum=WEEK,
         ),
+        "ui_port": Setting(
+            int,
+            8385,
+            "port of the web page the watcher serves on 127.0.0.1 (0: no page); "
+            "'podsync ui' opens it",
+            minimum=0,
+            maximum=65535,
+        ),
     },
     "player": {
         "formats": Setting(

@@ -366,11 +366,18 @@ def cmd_completion(args: argparse.Namespace) -> int:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    from podsync.watch.watcher import Watcher, push_outcome
+    from podsync.ui.server import page_for_watch
+    from podsync.watch.watcher import Watcher
 
-    with _open() as app:
-        Watcher(app, push_outcome).run()
+    with _open() as app, page_for_watch(app) as push:
+        Watcher(app, push).run()
     return EXIT_OK
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    from podsync.ui.server import run_ui
+
+    return run_ui(args.port, browser=not args.no_browser)
 
 
 def _udev_files(args: argparse.Namespace) -> tuple[Files, Path]:

@@ -52,6 +52,12 @@ def dry_run_option(sub: argparse.ArgumentParser, what: str) -> None:
     sub.add_argument("-n", "--dry-run", action="store_true", help=f"{what}; change nothing")
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port (1 to 65535): {text!r}")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="podsync",
@@ -303,6 +309,19 @@ def build_parser() -> argparse.ArgumentParser:
         "every event",
     )
     sub.set_defaults(log_level="INFO")
+
+    sub = command(
+        "ui",
+        commands.cmd_ui,
+        "open podsync's web page in the browser: the watcher's, or served here until Ctrl-C "
+        "(on 127.0.0.1 only)",
+    )
+    sub.add_argument(
+        "--port", type=_port, help="port on 127.0.0.1 (default: the watch.ui_port setting, 8385)"
+    )
+    sub.add_argument(
+        "--no-browser", action="store_true", help="print the address instead of opening it"
+    )
 
     udev = command("udev", None, "install the udev rule and user service for auto-sync")
     actions = udev.add_subparsers(title="udev commands", metavar="ACTION")

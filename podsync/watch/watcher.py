@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from podsync.app import App
 from podsync.errors import PodsyncError
@@ -41,6 +42,9 @@ from podsync.watch.folder_events import FolderWatch
 from podsync.watch.freshen import Freshener, fetch_outcome, last_refresh
 from podsync.watch.notify import notify
 from podsync.watch.udev_events import UdevEvents, UEvent, open_udev
+
+if TYPE_CHECKING:
+    from podsync.cli.progress import Progress
 
 log = logging.getLogger("podsync.watch")
 
@@ -425,8 +429,11 @@ class Watcher:
         log.debug("watching folders: %s; the cache: %s", ", ".join(watched) or "none", cache)
 
 
-def push_outcome(device: Device, path: Path, cancel: threading.Event) -> Outcome:
-    """Push to one player the way ``podsync push`` does, in this (sync) thread."""
+def push_outcome(
+    device: Device, path: Path, cancel: threading.Event, progress: Progress | None = None
+) -> Outcome:
+    """Push to one player the way ``podsync push`` does, in this (sync) thread; ``progress``
+    observes it (the web page's), or nothing does."""
     from podsync.cli.progress import Progress
     from podsync.cli.report import push_summary
     from podsync.push import push
@@ -434,7 +441,7 @@ def push_outcome(device: Device, path: Path, cancel: threading.Event) -> Outcome
     try:
         with App.open() as app:
             quiet, warn = (
-                Progress("syncing", enabled=False),
+                progress or Progress("syncing", enabled=False),
                 partial(log.warning, "%s: %s", device.name),
             )
             report = push(app, device, path, quiet, cancel=cancel, warn=warn)

@@ -1,0 +1,103 @@
+"""Running ``podsync ui`` for real and talking to it over loopback HTTP."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from conftest import COMMAND
+
+DEADLINE = 45.0
+
+
+def free_port() -> int:
+    """A port nothing listens on now (the kernel's pick)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: str
+
+
+class UiProcess:
+    """``podsync ui --no-browser --port PORT``, serving the test's home."""
+
+    def __init__(self, home: Path, log: Path, port: int | None = None) -> None:
+        self.home = home
+        self.port = port or free_port()
+        self.log_path = log
+        self._log = open(log, "w")  # noqa: SIM115 - closed by stop()
+        self.proc = subprocess.Popen(
+            [*COMMAND, "ui", "--no-browser", "--port", str(self.port)],
+            env={**os.environ, "PODSYNC_HOME": str(home)},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        self.wait_for("Serving podsync's page")
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+    def wait_for(self, text: str) -> None:
+        deadline = time.monotonic() + DEADLINE
+        while text not in self.log:
+            assert self.proc.poll() is None, f"podsync ui exited early:\n{self.log}"
+            assert time.monotonic() < deadline, f"no {text!r} within {DEADLINE} s:\n{self.log}"
+            time.sleep(0.05)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def secret(self) -> str:
+        return (self.home / "state" / "ui-secret").read_text().strip()
+
+    @property
+    def login_url(self) -> str:
+        return f"{self.url}login?secret={self.secret}"
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | str | None = None,
+        headers: dict[str, str] | None = None,
+        host: str | None = None,
+    ) -> Answer:
+        """One request as a browser on this page would send it, unless ``headers`` say else."""
+        sent = {"Host": host or f"127.0.0.1:{self.port}"}
+        if method == "POST":
+            sent |= {"Origin": f"http://127.0.0.1:{self.port}", "X-Podsync-Secret": self.secret}
+            sent["Content-Type"] = "application/json"
+        sent |= headers or {}
+        sent = {k: v for k, v in sent.items() if v is not None}
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=DEADLINE)
+        try:
+            conn.request(method, path, body=body, headers=sent)
+            answer = conn.getresponse()
+            return Answer(
+                answer.status,
+                {k.lower(): v for k, v in answer.getheaders()},
+                answer.read().decode("utf-8", "replace"),
+            )
+        finally:
+            conn.close()
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        code = self.proc.wait(timeout=DEADLINE)
+        self._log.close()
+        return code

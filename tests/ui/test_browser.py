@@ -1,0 +1,135 @@
+"""The page in real headless Chromium, against a loopback feed server and a real FAT player.
+
+One walk through what a user does: subscribe, watch a fetch's progress, push to
+the player and see the episodes and the space bar change, mark an episode
+played and see the next push remove it, change a setting.  The screenshots in
+docs/ui.md come from here (``PODSYNC_SCREENSHOTS=docs/ui``).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from faults.support import Stall
+from playwright.sync_api import expect
+
+from conftest import DAY, Podcast, media_files
+
+EPISODE_SECONDS = 120
+"""About 1.9 MB each: big enough to show on the space bar of a 32 MB player."""
+
+
+def bar_width(page, kind: str) -> float:
+    rect = page.locator(f'article.player[data-device="clip"] svg.bar rect.{kind}')
+    return float(rect.get_attribute("width") or 0)
+
+
+def test_subscribe_fetch_push_and_mark_played_through_the_page(
+    home: Path, podsync, server, fat_player, ui, page, screenshot
+) -> None:
+    cast = Podcast(server, "owls", "Night Owls")
+    now = time.time()
+    episodes = [
+        cast.add_episode(f"Night Owls {n}: the {word} hour", now - (4 - n) * DAY, EPISODE_SECONDS)
+        for n, word in ((1, "first"), (2, "second"), (3, "third"))
+    ]
+    newest = episodes[-1]
+    body = server.resources["/" + newest.path].body
+    stall = Stall(body, len(body) // 2)
+    server.faults["/" + newest.path] = stall  # the fetch hangs halfway through it
+    player = fat_player(32, name="clip")
+    (player / "My music.mp3").write_bytes(b"\xff" * 3_000_000)  # the user's own file
+    podsync("device", "add", str(player), "--name", "clip")
+    served = ui()
+
+    page.goto(served.login_url)
+    expect(page).to_have_url(served.url)
+    expect(page.locator("#live-state")).to_have_text("live")
+    card = page.locator('article.player[data-device="clip"]')
+    expect(card).to_contain_text("connected at")
+    screenshot(page, "ui-start")
+
+    # subscribe by URL
+    page.fill("#subscribe-url", cast.url)
+    page.click("#subscribe button[type=submit]")
+    expect(page.locator("#messages")).to_contain_text("Subscribed to Night Owls (3 episodes)")
+    expect(page.locator("#podcasts")).to_contain_text("Night Owls")
+
+    # fetch, and watch its progress arrive as events while a download hangs
+    page.click("button[data-action=fetch]")
+    detail = page.locator('#live .job[data-job="fetch"] .detail')
+    expect(detail).to_contain_text(re.compile(r"downloading 2/3 · .*MB of .*MB · .*B/s"))
+    expect(detail).to_contain_text(f"Night Owls — {newest.title}")  # the one downloading
+    screenshot(page, "ui-fetching")
+    stall.release.set()
+    expect(page.locator('#live .job[data-job="fetch"]')).to_have_class(re.compile("done"))
+    expect(page.locator("#activity details.report").first).to_contain_text("Downloaded 3 episodes")
+
+    # push: the plan names each copy; then the episodes land and the space bar grows
+    expect(card.locator(".next-push")).to_contain_text(re.compile(r"Copy 3 \(5\.\d MB\); 0 stay\."))
+    expect(card.locator(".next-push")).to_contain_text(f"copy Night Owls — {newest.title}")
+    assert bar_width(page, "podsync") == 0
+    assert bar_width(page, "other") > 5  # the user's 3 MB, and FAT's own
+    card.locator("button[data-action=push]").click()
+    report = page.locator("#activity details.report").first
+    expect(report).to_contain_text("clip (")
+    expect(report).to_contain_text("copied 3")
+    expect(card.locator(".next-push")).to_contain_text("Up to date")
+    expect(card.locator(".episodes-count")).to_have_text("3")
+    assert bar_width(page, "podsync") > 10
+    assert len(media_files(player)) == 4  # three episodes and the user's file
+    screenshot(page, "ui-pushed")
+
+    # mark the newest played: the next push deletes it, and does
+    page.click('#podcasts button[data-action="episodes"]')
+    row = page.locator("#episodes tr", has_text=newest.title)
+    expect(row.locator(".state")).to_contain_text("new, cached, on clip")
+    row.locator("button[data-action=played]").click()
+    expect(row.locator(".state")).to_contain_text("played")
+    expect(card.locator(".next-push")).to_contain_text(
+        f"delete Night Owls — {newest.title} (played)"
+    )
+    screenshot(page, "ui-played")
+    card.locator("button[data-action=push]").click()
+    expect(page.locator("#activity details.report").first).to_contain_text("deleted 1")
+    expect(card.locator(".next-push")).to_contain_text("Up to date")
+    on_player = media_files(player)
+    assert len(on_player) == 3
+    assert not any("third" in name for name in on_player)
+    assert (player / "My music.mp3").stat().st_size == 3_000_000
+
+    # a setting, checked as the config file is
+    page.click("#settings details.settings-box summary")
+    keep = page.locator('#settings form.setting[data-section="filters"][data-key="keep"]')
+    keep.locator("input").fill("0")
+    keep.locator("button").click()
+    expect(page.locator("#messages p").first).to_contain_text("filters.keep must be at least 1")
+    keep.locator("input").fill("1")
+    keep.locator("button").click()
+    expect(page.locator("#messages p").first).to_contain_text("Saved filters.keep = 1")
+    assert "keep = 1" in (home / "config" / "config.toml").read_text()
+    expect(card.locator(".next-push")).to_contain_text("delete Night Owls — Night Owls 1")
+
+
+def test_the_page_fits_a_phone(
+    home: Path, podsync, make_podcast, fat_player, ui, chromium, screenshot
+) -> None:
+    cast = make_podcast("tea", "Tea Time", 2)
+    player = fat_player(32, name="stick")
+    podsync("device", "add", str(player), "--name", "stick")
+    podsync("subscribe", cast.url)
+    podsync("fetch")
+    served = ui()
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        phone = context.new_page()
+        phone.goto(served.login_url)
+        expect(phone.locator("#live-state")).to_have_text("live")
+        expect(phone.locator('article.player[data-device="stick"]')).to_contain_text("Copy 2")
+        overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"the page is {overflow} px wider than a phone"
+        screenshot(phone, "ui-phone")
+    finally:
+        context.close()
