@@ -74,6 +74,7 @@ def watch(home: Path, tmp_path: Path) -> Iterator[Callable[..., Watch]]:
 def configure(home: Path, **watch: object) -> None:
     # Untagged copies keep the served size, so a partial file shows.
     lines = ["[tags]", "enabled = false", "[watch]"]
+    watch = {"ui_port": 0, **watch}  # no web page (tests/ui/ test it)
     lines += [f"{key} = {json.dumps(value)}" for key, value in watch.items()]
     (home / "config").mkdir(parents=True, exist_ok=True)
     (home / "config" / "config.toml").write_text("\n".join(lines) + "\n")

@@ -29,12 +29,66 @@ class Answer:
     body: str
 
 
-class UiProcess:
+class Client:
+    """Talks to the page on ``port`` as the install of ``home`` (it knows the secret)."""
+
+    def __init__(self, home: Path, port: int) -> None:
+        self.home, self.port = home, port
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def secret(self) -> str:
+        return (self.home / "state" / "ui-secret").read_text().strip()
+
+    @property
+    def login_url(self) -> str:
+        return f"{self.url}login?secret={self.secret}"
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | str | None = None,
+        headers: dict[str, str | None] | None = None,
+        host: str | None = None,
+    ) -> Answer:
+        """One request as a browser on this page would send it, unless ``headers`` say else."""
+        sent: dict[str, str | None] = {"Host": host or f"127.0.0.1:{self.port}"}
+        if method == "POST":
+            sent |= {"Origin": f"http://127.0.0.1:{self.port}", "X-Podsync-Secret": self.secret}
+            sent["Content-Type"] = "application/json"
+        sent |= headers or {}
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=DEADLINE)
+        try:
+            conn.request(method, path, body=body, headers={k: v for k, v in sent.items() if v})
+            answer = conn.getresponse()
+            return Answer(
+                answer.status,
+                {k.lower(): v for k, v in answer.getheaders()},
+                answer.read().decode("utf-8", "replace"),
+            )
+        finally:
+            conn.close()
+
+    def wait_for_part(self, part: str, text: str) -> str:
+        """Fetch ``/part/PART`` until it contains ``text``; return it."""
+        deadline = time.monotonic() + DEADLINE
+        while text not in (body := self.request("GET", f"/part/{part}").body):
+            assert time.monotonic() < deadline, (
+                f"no {text!r} in {part} within {DEADLINE} s:\n{body}"
+            )
+            time.sleep(0.1)
+        return body
+
+
+class UiProcess(Client):
     """``podsync ui --no-browser --port PORT``, serving the test's home."""
 
     def __init__(self, home: Path, log: Path, port: int | None = None) -> None:
-        self.home = home
-        self.port = port or free_port()
+        super().__init__(home, port or free_port())
         self.log_path = log
         self._log = open(log, "w")  # noqa: SIM115 - closed by stop()
         self.proc = subprocess.Popen(
@@ -55,45 +109,6 @@ class UiProcess:
             assert self.proc.poll() is None, f"podsync ui exited early:\n{self.log}"
             assert time.monotonic() < deadline, f"no {text!r} within {DEADLINE} s:\n{self.log}"
             time.sleep(0.05)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/"
-
-    @property
-    def secret(self) -> str:
-        return (self.home / "state" / "ui-secret").read_text().strip()
-
-    @property
-    def login_url(self) -> str:
-        return f"{self.url}login?secret={self.secret}"
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        body: bytes | str | None = None,
-        headers: dict[str, str] | None = None,
-        host: str | None = None,
-    ) -> Answer:
-        """One request as a browser on this page would send it, unless ``headers`` say else."""
-        sent = {"Host": host or f"127.0.0.1:{self.port}"}
-        if method == "POST":
-            sent |= {"Origin": f"http://127.0.0.1:{self.port}", "X-Podsync-Secret": self.secret}
-            sent["Content-Type"] = "application/json"
-        sent |= headers or {}
-        sent = {k: v for k, v in sent.items() if v is not None}
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=DEADLINE)
-        try:
-            conn.request(method, path, body=body, headers=sent)
-            answer = conn.getresponse()
-            return Answer(
-                answer.status,
-                {k.lower(): v for k, v in answer.getheaders()},
-                answer.read().decode("utf-8", "replace"),
-            )
-        finally:
-            conn.close()
 
     def stop(self) -> int:
         if self.proc.poll() is None:

@@ -49,7 +49,6 @@ def test_subscribe_fetch_push_and_mark_played_through_the_page(
     expect(page.locator("#live-state")).to_have_text("live")
     card = page.locator('article.player[data-device="clip"]')
     expect(card).to_contain_text("connected at")
-    screenshot(page, "ui-start")
 
     # subscribe by URL
     page.fill("#subscribe-url", cast.url)
