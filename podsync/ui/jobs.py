@@ -60,12 +60,20 @@ class Jobs:
         with self._lock:
             return dict(self._running)
 
-    def start(self, job: str, title: str, work: Work) -> None:
-        """Run ``work`` in a new thread; UsageError when ``job`` already runs."""
+    def start(self, job: str, title: str, work: Work, *, stoppable: bool = True) -> None:
+        """Run ``work`` in a new thread; UsageError when ``job`` already runs.
+
+        :meth:`stop` waits for a ``stoppable`` job (one that heeds the cancel flag, as a
+        push does after the file in flight); any other ends with the process, which is
+        safe where every file is written under a temporary name (a fetch's downloads).
+        """
         self._begin(job, title)
-        thread = threading.Thread(target=self._run, args=(job, title, work), name=f"ui {job}")
-        with self._lock:
-            self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        thread = threading.Thread(
+            target=self._run, args=(job, title, work), name=f"ui {job}", daemon=not stoppable
+        )
+        if stoppable:
+            with self._lock:
+                self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         thread.start()
 
     def _begin(self, job: str, title: str) -> None:
@@ -112,7 +120,7 @@ class Jobs:
         return outcome
 
     def stop(self) -> None:
-        """Ask running pushes to stop after the file in flight, and wait for every job."""
+        """Ask running pushes to stop after the file in flight, and wait for them."""
         self._cancel.set()
         with self._lock:
             threads = list(self._threads)

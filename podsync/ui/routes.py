@@ -81,7 +81,7 @@ def build(ctx: Context) -> Starlette:
     """The Starlette application (wrap it in :class:`Guard` before serving it)."""
     env = environment()
 
-    def render(name: str, request: Request, **data: Any) -> HTMLResponse:
+    def render(name: str, **data: Any) -> HTMLResponse:
         return HTMLResponse(env.get_template(name).render(**data))
 
     def part_data(app: App, name: str) -> dict[str, Any]:
@@ -90,16 +90,18 @@ def build(ctx: Context) -> Starlette:
             return {"players": views.players(app, busy)}
         if name == "podcasts":
             return {"podcasts": views.podcasts(app)}
-        if name == "settings":
-            return {"settings": views.settings(app.config), "config_path": app.config.path}
-        return {"running": ctx.jobs.running(), "recent": list(ctx.jobs.recent)}
+        return {"settings": views.settings(app.config), "config_path": app.config.path}
 
     def gather(names: tuple[str, ...]) -> dict[str, Any]:
-        with ctx.open_app() as app:
-            data: dict[str, Any] = {}
-            for name in names:
-                data.update(part_data(app, name))
-            return data
+        """The data of the parts ``names`` (the activity needs no state, so it shows even
+        when the config file is broken)."""
+        data: dict[str, Any] = {"running": ctx.jobs.running(), "recent": list(ctx.jobs.recent)}
+        if set(names) - {"activity"}:
+            with ctx.open_app() as app:
+                for name in names:
+                    if name != "activity":
+                        data.update(part_data(app, name))
+        return data
 
     async def page(request: Request) -> Response:
         authorized = same_secret(request.cookies.get(ctx.cookie), ctx.secret)
@@ -107,9 +109,9 @@ def build(ctx: Context) -> Starlette:
             data = await run_in_threadpool(gather, PARTS)
             problem = None
         except PodsyncError as exc:  # a broken config file: say so, show what can be shown
-            data, problem = {}, str(exc)
+            data, problem = gather(("activity",)), str(exc)
         secret = ctx.secret if authorized else ""
-        return render("page.html", request, secret=secret, problem=problem, **data)
+        return render("page.html", secret=secret, problem=problem, **data)
 
     async def part(request: Request) -> Response:
         name = request.path_params["name"]
@@ -119,7 +121,7 @@ def build(ctx: Context) -> Starlette:
             data = await run_in_threadpool(gather, (name,))
         except PodsyncError as exc:
             return Response(f"{exc}\n", 500, media_type="text/plain")
-        return render(f"{name}.html", request, **data)
+        return render(f"{name}.html", **data)
 
     async def episodes(request: Request) -> Response:
         podcast_id = request.path_params["podcast"]
@@ -131,7 +133,7 @@ def build(ctx: Context) -> Starlette:
         podcast, items = await run_in_threadpool(load)
         if podcast is None:
             return Response("no such podcast\n", 404, media_type="text/plain")
-        return render("episodes.html", request, podcast=podcast, episodes=items)
+        return render("episodes.html", podcast=podcast, episodes=items)
 
     async def login(request: Request) -> Response:
         given = request.query_params.get("secret")
@@ -181,7 +183,7 @@ def build(ctx: Context) -> Starlette:
         return 200, f"Subscribed to {podcast.title or podcast.url} ({new} episodes)"
 
     def fetch(data: dict[str, Any]) -> tuple[int, str]:
-        ctx.jobs.start("fetch", "Fetch", fetch_work)
+        ctx.jobs.start("fetch", "Fetch", fetch_work, stoppable=False)
         return 202, "Fetching"
 
     def push(data: dict[str, Any]) -> tuple[int, str]:
