@@ -17,7 +17,7 @@ import json
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -39,13 +39,13 @@ class _Listener:
             self.queue.put_nowait(item)
 
 
-@dataclass
 class Hub:
     """Fans events out to every open page's stream."""
 
-    _listeners: set[_Listener] = field(default_factory=set)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _closed: bool = False
+    def __init__(self) -> None:
+        self._listeners: set[_Listener] = set()
+        self._lock = threading.Lock()
+        self._closed = False
 
     def publish(self, kind: str, data: dict[str, Any] | None = None) -> None:
         """Send ``kind`` with ``data`` to every page; safe from any thread."""

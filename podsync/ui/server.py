@@ -180,7 +180,8 @@ def probe(port: int, timeout: float = 2.0) -> dict[str, object] | None:
 
 
 def run_ui(port: int | None, browser: bool) -> int:
-    """``podsync ui``: open the browser on the watcher's page, or serve the page here."""
+    """``podsync ui``: open the browser on the page already served (the watcher's), or serve
+    the page here until Ctrl-C."""
     home = Home.from_env()
     config = Config.load(home.config_file)
     home.ensure()
@@ -193,7 +194,7 @@ def run_ui(port: int | None, browser: bool) -> int:
                 "choose another with --port"
             )
         url = f"http://{LOOPBACK}:{port}/"
-        print(f"podsync's page is at {url} (served by the watcher)")
+        print(f"podsync's page is already served at {url}")
         _open(f"{url}login?secret={load_secret(home.state_dir)}", browser)
         return 0
     server = UiServer(home, port)

@@ -189,7 +189,3 @@ def player_settings(config: Config, name: str) -> list[SettingView]:
         for key, s in SETTINGS[section].items()
         if (section, key) != ("push", "folder")
     ]
-
-
-def size(n: int | None) -> str:
-    return human_size(n) if n else "?"

@@ -8,14 +8,18 @@ docs/ui.md come from here (``PODSYNC_SCREENSHOTS=docs/ui``).
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 import time
 from pathlib import Path
 
 from faults.support import Stall
 from playwright.sync_api import expect
 
-from conftest import DAY, Podcast, media_files
+from conftest import COMMAND, DAY, Podcast, media_files
+
+from .support import DEADLINE, free_port
 
 EPISODE_SECONDS = 120
 """About 1.9 MB each: big enough to show on the space bar of a 32 MB player."""
@@ -132,3 +136,50 @@ def test_the_page_fits_a_phone(
         screenshot(phone, "ui-phone")
     finally:
         context.close()
+
+
+def test_podsync_ui_hands_the_secret_to_the_browser(
+    home: Path, podsync, make_podcast, page, tmp_path: Path
+) -> None:
+    """``podsync ui`` opens $BROWSER on the login address; that browser may then change things."""
+    opened = tmp_path / "opened"
+    browser = tmp_path / "browser"
+    browser.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {opened}\n')
+    browser.chmod(0o755)
+    port = free_port()
+    process = subprocess.Popen(
+        [*COMMAND, "ui", "--port", str(port)],
+        env={**os.environ, "PODSYNC_HOME": str(home), "BROWSER": str(browser)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + DEADLINE
+        while not opened.exists() or not opened.read_text():
+            assert process.poll() is None, process.communicate()[0]
+            assert time.monotonic() < deadline, "the browser was not opened"
+            time.sleep(0.05)
+        url = opened.read_text()
+        assert url.startswith(f"http://127.0.0.1:{port}/login?secret=")
+        page.goto(url)
+        expect(page.locator(".banner")).to_have_count(0)  # not read-only
+        cast = make_podcast("tea", "Tea Time", 1)
+        page.fill("#subscribe-url", cast.url)
+        page.click("#subscribe button[type=submit]")
+        expect(page.locator("#podcasts")).to_contain_text("Tea Time")
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=DEADLINE)[0]
+    assert process.returncode == 0, output
+    assert "secret" not in output  # the browser got it; the terminal did not need it
+
+
+def test_a_page_without_the_secret_is_read_only(home: Path, podsync, make_podcast, ui, page):
+    served = ui()
+    page.goto(served.url)
+    expect(page.locator(".banner")).to_contain_text("This page is read-only")
+    page.fill("#subscribe-url", make_podcast("tea", "Tea Time", 1).url)
+    page.click("#subscribe button[type=submit]")
+    expect(page.locator("#messages")).to_contain_text("open it with 'podsync ui'")
+    assert "Tea Time" not in podsync("list").stdout

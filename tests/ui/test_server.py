@@ -8,6 +8,8 @@ import socket
 import time
 from pathlib import Path
 
+from conftest import Run
+
 from .support import DEADLINE
 
 
@@ -88,3 +90,10 @@ def test_stopping_with_a_page_listening(ui) -> None:
         while stream.recv(65536):  # the server ends the stream, then closes
             pass
     assert "Stopping the page" in served.log
+
+
+def test_the_port_of_another_homes_page_is_refused(ui, tmp_path: Path) -> None:
+    served = ui()
+    other = Run(tmp_path / "other-home")
+    result = other("ui", "--no-browser", "--port", str(served.port), check=2)
+    assert f"port {served.port} serves the podsync of another home" in result.stderr

@@ -35,9 +35,7 @@ def test_the_watcher_serves_the_page_with_its_syncs(
         assert len(media_files(player)) == 2
 
         opened = podsync("ui", "--no-browser")  # the port from the config: the watcher's
-        assert f"podsync's page is at http://127.0.0.1:{port}/ (served by the watcher)" in (
-            opened.stdout
-        )
+        assert f"podsync's page is already served at http://127.0.0.1:{port}/" in opened.stdout
         assert f"open: http://127.0.0.1:{port}/login?secret={page.secret}" in opened.stdout
 
         # a push from the page goes through the same lock and report as the terminal's
