@@ -47,6 +47,9 @@ def test_subscribe_fetch_push_and_mark_played_through_the_page(
     (player / "My music.mp3").write_bytes(b"\xff" * 3_000_000)  # the user's own file
     podsync("device", "add", str(player), "--name", "clip")
     served = ui()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
 
     page.goto(served.login_url)
     expect(page).to_have_url(served.url)
@@ -114,6 +117,8 @@ def test_subscribe_fetch_push_and_mark_played_through_the_page(
     expect(page.locator("#messages p").first).to_contain_text("Saved filters.keep = 1")
     assert "keep = 1" in (home / "config" / "config.toml").read_text()
     expect(card.locator(".next-push")).to_contain_text("delete Night Owls — Night Owls 1")
+    # no script error, nothing the content security policy had to block
+    assert not [e for e in errors if "400 (Bad Request)" not in e], errors
 
 
 def test_the_page_fits_a_phone(
