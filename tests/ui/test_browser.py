@@ -138,6 +138,9 @@ def test_the_page_fits_a_phone(
         expect(phone.locator('article.player[data-device="stick"]')).to_contain_text("Copy 2")
         overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"the page is {overflow} px wider than a phone"
+        for button in ("push", "eject", "episodes", "fetch"):
+            box = phone.locator(f'button[data-action="{button}"]').bounding_box()
+            assert box is not None and box["x"] + box["width"] <= 390, button
         screenshot(phone, "ui-phone")
     finally:
         context.close()
