@@ -13,7 +13,7 @@ from typing import Any
 
 from podsync.app import App
 from podsync.cli.status import DeviceRow, device_rows
-from podsync.config import DEVICE_SECTIONS, SETTINGS, Config
+from podsync.config import DEVICE_SECTIONS, SETTINGS, Config, Setting
 from podsync.errors import PodsyncError
 from podsync.model import Episode, Podcast, PodcastCounts
 from podsync.sizes import human_size
@@ -165,7 +165,7 @@ def episodes(app: App, podcast_id: int) -> tuple[Podcast | None, list[EpisodeVie
 def settings(config: Config) -> list[SettingView]:
     """Every setting in effect, as ``podsync config`` shows them."""
     return [
-        SettingView(section, key, s.type.__name__, config.get(section, key), s.default, s.help)
+        SettingView(section, key, s.type.__name__, config.get(section, key), s.default, _help(s))
         for section, keys in SETTINGS.items()
         for key, s in keys.items()
     ]
@@ -182,10 +182,14 @@ def player_settings(config: Config, name: str) -> list[SettingView]:
             s.type.__name__,
             mine.get(section, key),
             config.get(section, key),
-            s.help,
+            _help(s),
             key in own.get(section, {}),
         )
         for section in DEVICE_SECTIONS
         for key, s in SETTINGS[section].items()
         if (section, key) != ("push", "folder")
     ]
+
+
+def _help(setting: Setting) -> str:
+    return f"{setting.help} ({setting.range_text})" if setting.range_text else setting.help

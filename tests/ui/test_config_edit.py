@@ -63,7 +63,7 @@ def test_update_saves_what_loads(tmp_path: Path) -> None:
         ("filters", "keep", "three", None, "filters.keep must be a whole number, not 'three'"),
         ("filters", "budget", "lots", None, "filters.budget:"),
         ("names", "template", "{nope}", None, "names.template:"),
-        ("watch", "ui_port", "70000", None, "watch.ui_port: a port is at most 65535"),
+        ("watch", "ui_port", "70000", None, "watch.ui_port must be at least 0 and at most 65535"),
         ("playlists", "enabled", "yes", None, "playlists.enabled must be true or false"),
         ("push", "folder", "Music", "clip", "a player's folder is chosen when it is registered"),
     ],

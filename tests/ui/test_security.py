@@ -138,7 +138,7 @@ def test_bad_ports_are_refused(podsync, home: Path) -> None:
     (home / "config").mkdir(parents=True)
     (home / "config" / "config.toml").write_text("[watch]\nui_port = 70000\n")
     result = podsync("ui", "--no-browser", check=2)
-    assert "line 2: watch.ui_port: a port is at most 65535" in result.stderr
+    assert "line 2: watch.ui_port must be at least 0 and at most 65535, not 70000" in result.stderr
 
 
 def test_a_port_another_program_holds_is_refused(podsync) -> None:
