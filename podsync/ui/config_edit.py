@@ -55,6 +55,11 @@ def parse_value(section: str, key: str, raw: object, device: str | None = None) 
             return int(text)
         except ValueError:
             raise ConfigError(f"{name} must be a whole number, not {text!r}") from None
+    if setting.type is float:
+        try:
+            return float(text)
+        except ValueError:
+            raise ConfigError(f"{name} must be a number, not {text!r}") from None
     if setting.type is list:
         return [part.strip() for part in re.split(r"[,\n]", text) if part.strip()]
     return str(raw)

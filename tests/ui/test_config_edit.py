@@ -48,6 +48,7 @@ def test_update_saves_what_loads(tmp_path: Path) -> None:
     assert update(path, "filters", "budget", "10% free") == "10% free"
     assert update(path, "filters", "keep", "1", device="clip") == 1
     assert update(path, "playlists", "enabled", False, device="my clip") is False
+    assert update(path, "player", "speed", "1.5", device="clip") == 1.5
     config = Config.load(path)
     assert config.get("filters", "keep") == 7
     assert config.for_device("clip").get("filters", "keep") == 1
@@ -65,6 +66,8 @@ def test_update_saves_what_loads(tmp_path: Path) -> None:
         ("names", "template", "{nope}", None, "names.template:"),
         ("watch", "ui_port", "70000", None, "watch.ui_port must be at least 0 and at most 65535"),
         ("playlists", "enabled", "yes", None, "playlists.enabled must be true or false"),
+        ("player", "speed", "fast", None, "player.speed must be a number, not 'fast'"),
+        ("player", "speed", "9", None, "player.speed: must be from 0.5 to 4, not 9.0"),
         ("push", "folder", "Music", "clip", "a player's folder is chosen when it is registered"),
     ],
 )
