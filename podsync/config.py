@@ -198,12 +198,7 @@ SETTINGS: dict[str, dict[str, Setting]] = {
             maximum=WEEK,
         ),
         "ui_port": Setting(
-            int,
-            8385,
-            "port of the web page the watcher serves on 127.0.0.1 (0: no page); "
-            "'podsync ui' opens it",
-            minimum=0,
-            maximum=65535,
+            int, 8385, "port of the web page on 127.0.0.1 (0: no page)", minimum=0, maximum=65535
         ),
     },
     "player": {

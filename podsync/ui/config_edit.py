@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from podsync.cli.config_command import toml_value
-from podsync.config import DEVICE_SECTIONS, SETTINGS, Config
+from podsync.config import DEVICE_SECTIONS, PODCAST_SETTINGS, SETTINGS, Config
 from podsync.errors import ConfigError, UsageError
 from podsync.fileio import write_atomically
 
@@ -24,8 +24,10 @@ _HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
 _BARE = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
-def table_name(section: str, device: str | None = None) -> str:
-    """The TOML table of ``section``, or of a player's override of it."""
+def table_name(section: str, device: str | None = None, podcast: str | None = None) -> str:
+    """The TOML table of ``section``, of a player's override of it, or of one podcast."""
+    if podcast is not None:
+        return f"podcasts.{toml_value(podcast)}"
     if device is None:
         return section
     quoted = device if _BARE.match(device) else toml_value(device)
@@ -37,14 +39,19 @@ def _normal(header: str) -> str:
     return header.replace(" ", "").replace('"', "").replace("'", "")
 
 
-def parse_value(section: str, key: str, raw: object, device: str | None = None) -> Any:
+def parse_value(
+    section: str, key: str, raw: object, device: str | None = None, podcast: str | None = None
+) -> Any:
     """``raw`` from the page as the setting's type; UsageError for an unknown setting."""
-    allowed = DEVICE_SECTIONS if device is not None else SETTINGS
-    setting = SETTINGS.get(section, {}).get(key) if section in allowed else None
+    if podcast is not None:
+        setting = PODCAST_SETTINGS.get(key)
+        where, name = f'podcasts."{podcast}".', f'podcasts."{podcast}".{key}'
+    else:
+        allowed = DEVICE_SECTIONS if device is not None else SETTINGS
+        setting = SETTINGS.get(section, {}).get(key) if section in allowed else None
+        where, name = (f"devices.{device}." if device is not None else ""), f"{section}.{key}"
     if setting is None:
-        where = f"devices.{device}." if device is not None else ""
-        raise UsageError(f"unknown setting {where}{section}.{key}")
-    name = f"{section}.{key}"
+        raise UsageError(f"unknown setting {where}{key if podcast is not None else name}")
     if setting.type is bool:
         if not isinstance(raw, bool):
             raise ConfigError(f"{name} must be true or false")
@@ -98,20 +105,28 @@ def set_in_text(text: str, table: str, key: str, value: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
-def update(path: Path, section: str, key: str, raw: object, device: str | None = None) -> Any:
-    """Set one setting (for one player with ``device``) in the file at ``path``.
+def update(
+    path: Path,
+    section: str,
+    key: str,
+    raw: object,
+    device: str | None = None,
+    podcast: str | None = None,
+) -> Any:
+    """Set one setting (for one player with ``device``, one podcast with ``podcast``, by its
+    exact title) in the file at ``path``.
 
     Returns the value saved; raises ConfigError, with the file and line, when the
     result would not load, and then leaves the file as it was.
     """
-    value = parse_value(section, key, raw, device)
+    value = parse_value(section, key, raw, device, podcast)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         text = ""
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config file {path}: {exc}") from None
-    new = set_in_text(text, table_name(section, device), key, value)
+    new = set_in_text(text, table_name(section, device, podcast), key, value)
     path.parent.mkdir(parents=True, exist_ok=True)
     draft = path.with_name(f".{path.name}.{os.getpid()}.check")
     try:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from podsync.app import App
 from podsync.errors import PodsyncError, UsageError
-from podsync.model import Device
+from podsync.model import Device, Podcast
 from podsync.ui.events import Hub, WebProgress
 from podsync.watch.watcher import Outcome, push_outcome
 
@@ -128,17 +128,22 @@ class Jobs:
             thread.join()
 
 
-def fetch_work(app: App, progress: WebProgress, cancel: threading.Event) -> tuple[bool, str]:
-    """``podsync fetch``."""
-    from podsync.cli.report import print_fetch
-    from podsync.fetch import fetch
+def fetch_work(podcast: Podcast | None) -> Work:
+    """``podsync fetch``, or ``podsync fetch PODCAST``."""
 
-    if not app.state.podcasts():
-        return True, "No subscriptions yet."
-    report = fetch(app, progress)  # type: ignore[arg-type]  # the same observer interface
-    out = io.StringIO()
-    print_fetch(report, out)
-    return report.ok, out.getvalue()
+    def work(app: App, progress: WebProgress, cancel: threading.Event) -> tuple[bool, str]:
+        from podsync.cli.report import print_fetch
+        from podsync.fetch import fetch
+
+        if not app.state.podcasts():
+            return True, "No subscriptions yet."
+        only = None if podcast is None else [podcast]
+        report = fetch(app, progress, podcasts=only)  # type: ignore[arg-type]  # same observer
+        out = io.StringIO()
+        print_fetch(report, out)
+        return report.ok, out.getvalue()
+
+    return work
 
 
 def push_work(name: str) -> Work:

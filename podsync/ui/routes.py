@@ -33,6 +33,7 @@ from starlette.staticfiles import StaticFiles
 from podsync.app import App
 from podsync.errors import DeviceError, PodsyncError, UsageError
 from podsync.home import Home
+from podsync.model import Podcast
 from podsync.sizes import human_size
 from podsync.ui import views
 from podsync.ui.events import Hub
@@ -183,8 +184,38 @@ def build(ctx: Context) -> Starlette:
         return 200, f"Subscribed to {podcast.title or podcast.url} ({new} episodes)"
 
     def fetch(data: dict[str, Any]) -> tuple[int, str]:
-        ctx.jobs.start("fetch", "Fetch", fetch_work, stoppable=False)
-        return 202, "Fetching"
+        if "podcast" not in data:
+            ctx.jobs.start("fetch", "Fetch", fetch_work(None), stoppable=False)
+            return 202, "Fetching"
+        podcast = find(data)
+        title = podcast.title or podcast.url
+        ctx.jobs.start("fetch", f"Fetch {title}", fetch_work(podcast), stoppable=False)
+        return 202, f"Fetching {title}"
+
+    def find(data: dict[str, Any]) -> Podcast:
+        """The subscription ``data["podcast"]`` names by its id."""
+        wanted = data.get("podcast")
+        with ctx.open_app() as app:
+            found = next((p for p in app.state.podcasts() if p.id == wanted), None)
+        if found is None:
+            raise UsageError("no such podcast (unsubscribed meanwhile?)")
+        return found
+
+    def unsubscribe(data: dict[str, Any]) -> tuple[int, str]:
+        from podsync.library import unsubscribe
+
+        podcast = find(data)
+        with ctx.open_app() as app:
+            freed = unsubscribe(app, [podcast])
+            players = bool(app.state.devices())
+        ctx.hub.publish("changed", {"why": "unsubscribe"})
+        lines = [
+            f"Unsubscribed from {podcast.title or podcast.url}.",
+            f"Deleted {len(freed.items)} cached episodes ({human_size(freed.bytes)}).",
+        ]
+        if players:
+            lines.append("Their episodes leave each player at its next push.")
+        return 200, " ".join(lines)
 
     def push(data: dict[str, Any]) -> tuple[int, str]:
         name = _text(data, "device")
@@ -217,13 +248,18 @@ def build(ctx: Context) -> Starlette:
     def setting(data: dict[str, Any]) -> tuple[int, str]:
         from podsync.ui.config_edit import update
 
-        device = data.get("device")
+        device, podcast = data.get("device"), data.get("podcast")
         if device is not None and not isinstance(device, str):
             raise UsageError("device must be a player's name")
+        if podcast is not None and not isinstance(podcast, str):
+            raise UsageError("podcast must be a podcast's title")
         section, key = _text(data, "section"), _text(data, "key")
         with ctx.config_lock:
-            value = update(ctx.home.config_file, section, key, data.get("value"), device)
+            value = update(ctx.home.config_file, section, key, data.get("value"), device, podcast)
         ctx.hub.publish("changed", {"why": "settings"})
+        if podcast is not None:
+            message = f'Saved podcasts."{podcast}".{key} = {json.dumps(value, ensure_ascii=False)}'
+            return 200, message
         where = f"devices.{device}." if device else ""
         return 200, f"Saved {where}{section}.{key} = {json.dumps(value, ensure_ascii=False)}"
 
@@ -259,6 +295,7 @@ def build(ctx: Context) -> Starlette:
             Route("/api/subscribe", action(subscribe), methods=["POST"]),
             Route("/api/import", upload_opml, methods=["POST"]),
             Route("/api/fetch", action(fetch), methods=["POST"]),
+            Route("/api/unsubscribe", action(unsubscribe), methods=["POST"]),
             Route("/api/push", action(push), methods=["POST"]),
             Route("/api/eject", action(eject), methods=["POST"]),
             Route("/api/played", action(played), methods=["POST"]),

@@ -13,7 +13,15 @@ from typing import Any
 
 from podsync.app import App
 from podsync.cli.status import DeviceRow, device_rows
-from podsync.config import DEVICE_SECTIONS, SETTINGS, Config, Setting
+from podsync.config import (
+    DEVICE_SECTIONS,
+    PODCAST_SECTION,
+    PODCAST_SETTINGS,
+    SETTINGS,
+    Config,
+    Setting,
+    podcast_matches,
+)
 from podsync.errors import PodsyncError
 from podsync.model import Episode, Podcast, PodcastCounts
 from podsync.sizes import human_size
@@ -94,6 +102,8 @@ class PodcastView:
     podcast: Podcast
     counts: PodcastCounts
     refreshed_at: float | None
+    settings: list[SettingView]
+    """Its own settings (``[podcasts."TITLE"]``), with the values in effect."""
 
 
 @dataclass(frozen=True)
@@ -145,9 +155,28 @@ def podcasts(app: App) -> list[PodcastView]:
     counts = app.state.podcast_summary()
     times = app.state.refreshed_at()
     return [
-        PodcastView(p, counts.get(p.id, PodcastCounts()), times.get(p.id))
+        PodcastView(
+            p, counts.get(p.id, PodcastCounts()), times.get(p.id), podcast_settings(app.config, p)
+        )
         for p in app.state.podcasts()
     ]
+
+
+def podcast_settings(config: Config, podcast: Podcast) -> list[SettingView]:
+    """The settings a podcast may have of its own, in effect for it (its title or a glob)."""
+    title = podcast.title or podcast.url
+    mine = config.for_podcast(title)
+    views = []
+    for key, s in PODCAST_SETTINGS.items():
+        section = "filters" if key in SETTINGS["filters"] else PODCAST_SECTION
+        default = config.get(section, key) if section == "filters" else s.default
+        own = any(key in table and podcast_matches(p, title) for p, table in config.podcasts)
+        views.append(
+            SettingView(
+                "podcasts", key, s.type.__name__, mine.get(section, key), default, _help(s), own
+            )
+        )
+    return views
 
 
 def episodes(app: App, podcast_id: int) -> tuple[Podcast | None, list[EpisodeView]]:

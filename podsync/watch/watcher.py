@@ -30,9 +30,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from podsync.app import App
+from podsync.cli.progress import Progress
 from podsync.errors import PodsyncError
 from podsync.model import Device
 from podsync.player.devices import read_marker
@@ -42,9 +42,6 @@ from podsync.watch.folder_events import FolderWatch
 from podsync.watch.freshen import Freshener, fetch_outcome, last_refresh
 from podsync.watch.notify import notify
 from podsync.watch.udev_events import UdevEvents, UEvent, open_udev
-
-if TYPE_CHECKING:
-    from podsync.cli.progress import Progress
 
 log = logging.getLogger("podsync.watch")
 
@@ -432,9 +429,7 @@ class Watcher:
 def push_outcome(
     device: Device, path: Path, cancel: threading.Event, progress: Progress | None = None
 ) -> Outcome:
-    """Push to one player the way ``podsync push`` does, in this (sync) thread; ``progress``
-    observes it (the web page's), or nothing does."""
-    from podsync.cli.progress import Progress
+    """Push to one player as ``podsync push`` does, in this thread (``progress``: the page's)."""
     from podsync.cli.report import push_summary
     from podsync.push import push
 

@@ -64,7 +64,7 @@ def test_subscribe_fetch_push_and_mark_played_through_the_page(
     expect(page.locator("#podcasts")).to_contain_text("Night Owls")
 
     # fetch, and watch its progress arrive as events while a download hangs
-    page.click("button[data-action=fetch]")
+    page.click(".tools button[data-action=fetch]")
     detail = page.locator('#live .job[data-job="fetch"] .detail')
     expect(detail).to_contain_text(re.compile(r"downloading 2/3 · .*MB of .*MB · .*B/s"))
     expect(detail).to_contain_text(f"Night Owls — {newest.title}")  # the one downloading
@@ -138,8 +138,8 @@ def test_the_page_fits_a_phone(
         expect(phone.locator('article.player[data-device="stick"]')).to_contain_text("Copy 2")
         overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"the page is {overflow} px wider than a phone"
-        for button in ("push", "eject", "episodes", "fetch"):
-            box = phone.locator(f'button[data-action="{button}"]').bounding_box()
+        for button in ("push", "eject", "episodes", "fetch", "unsubscribe"):
+            box = phone.locator(f'button[data-action="{button}"]').last.bounding_box()
             assert box is not None and box["x"] + box["width"] <= 390, button
         screenshot(phone, "ui-phone")
     finally:
@@ -191,3 +191,53 @@ def test_a_page_without_the_secret_is_read_only(home: Path, podsync, make_podcas
     page.click("#subscribe button[type=submit]")
     expect(page.locator("#messages")).to_contain_text("open it with 'podsync ui'")
     assert "Tea Time" not in podsync("list").stdout
+
+
+def test_one_podcasts_settings_fetch_and_unsubscribe(
+    home: Path, podsync, make_podcast, fat_player, ui, page, screenshot
+) -> None:
+    tea = make_podcast("tea", "Tea Time", 2)
+    owls = make_podcast("owls", "Night Owls", 2)
+    player = fat_player(32, name="clip")
+    podsync("device", "add", str(player), "--name", "clip")
+    podsync("subscribe", tea.url, owls.url)
+    podsync("fetch")
+    served = ui()
+    page.goto(served.login_url)
+    card = page.locator('article.player[data-device="clip"]')
+    expect(card.locator(".summary")).to_have_text("Copy 4 (31.7 kB); 0 stay.")
+
+    # Tea Time stays off the players: its own table in the config file
+    tea_row = page.locator("#podcasts tr", has_text="Tea Time")
+    tea_row.locator("details.podcast-settings summary").click()
+    sync = tea_row.locator('form.setting[data-key="sync"]')
+    sync.locator("input").uncheck()
+    sync.locator("button").click()
+    expect(page.locator("#messages p").first).to_have_text('Saved podcasts."Tea Time".sync = false')
+    assert '[podcasts."Tea Time"]\nsync = false\n' in (home / "config" / "config.toml").read_text()
+    expect(card.locator(".summary")).to_have_text("Copy 2 (15.8 kB); 0 stay.")
+    expect(tea_row.locator('form.setting[data-key="sync"] small')).to_contain_text(
+        "(this podcast's own)"
+    )
+    screenshot(page, "ui-podcasts")
+
+    # fetch one podcast: a new episode of Night Owls, and only its feed is read
+    owls.add_episode("Night Owls episode 3", time.time())
+    requests_before = dict(tea.server.requests)
+    page.locator("#podcasts tr", has_text="Night Owls").locator("button[data-action=fetch]").click()
+    report = page.locator("#activity details.report").first
+    expect(report).to_contain_text("Fetch Night Owls: done")
+    expect(report).to_contain_text("Refreshed 1 feed: 1 new episode.")
+    assert tea.server.requests["/tea/feed.xml"] == requests_before.get("/tea/feed.xml")
+
+    # unsubscribe, after saying yes
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#podcasts tr", has_text="Night Owls").locator(
+        "button[data-action=unsubscribe]"
+    ).click()
+    expect(page.locator("#messages p").first).to_contain_text(
+        "Unsubscribed from Night Owls. Deleted 3 cached episodes"
+    )
+    expect(page.locator("#podcasts")).not_to_contain_text("Night Owls")
+    assert "Night Owls" not in podsync("list").stdout
+    expect(card.locator(".next-push")).to_contain_text("Up to date (0 episodes there).")

@@ -128,7 +128,7 @@ function listen() {
   events.addEventListener("job", (e) => { showJob(JSON.parse(e.data)); scheduleReload(["activity", "players"]); });
   events.addEventListener("changed", (e) => {
     const why = JSON.parse(e.data).why;
-    const parts = { settings: ["settings", "players"], mounts: ["players"] };
+    const parts = { settings: ["settings", "players", "podcasts"], mounts: ["players"] };
     scheduleReload(parts[why] || [...PARTS, "episodes"]);
   });
 }
@@ -137,7 +137,12 @@ document.addEventListener("click", (ev) => {
   const button = ev.target.closest("button[data-action]");
   if (!button) return;
   const d = button.dataset;
-  if (d.action === "fetch") post("/api/fetch", {});
+  if (d.action === "fetch") post("/api/fetch", d.podcast ? { podcast: Number(d.podcast) } : {});
+  else if (d.action === "unsubscribe") {
+    if (confirm(`Unsubscribe from ${d.title}? Its cached episodes are deleted, and it leaves the players at their next push.`)) {
+      post("/api/unsubscribe", { podcast: Number(d.podcast) });
+    }
+  }
   else if (d.action === "push") post("/api/push", { device: d.device });
   else if (d.action === "eject") post("/api/eject", { device: d.device });
   else if (d.action === "episodes") showEpisodes(d.podcast);
@@ -160,6 +165,7 @@ document.addEventListener("submit", async (ev) => {
     const body = { section: form.dataset.section, key: form.dataset.key,
                    value: input.type === "checkbox" ? input.checked : input.value };
     if (form.dataset.device) body.device = form.dataset.device;
+    if (form.dataset.podcast) body.podcast = form.dataset.podcast;
     await post("/api/setting", body);
   }
 });
