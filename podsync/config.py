@@ -197,9 +197,7 @@ SETTINGS: dict[str, dict[str, Setting]] = {
             minimum=0,
             maximum=WEEK,
         ),
-        "ui_port": Setting(
-            int, 8385, "port of the web page on 127.0.0.1 (0: no page)", minimum=0, maximum=65535
-        ),
+        "ui_port": Setting(int, 8385, "web page port (0: off)", minimum=0, maximum=65535),
     },
     "player": {
         "formats": Setting(

@@ -32,6 +32,7 @@ from starlette.staticfiles import StaticFiles
 
 from podsync.app import App
 from podsync.errors import DeviceError, PodsyncError, UsageError
+from podsync.history import Event, record
 from podsync.home import Home
 from podsync.model import Podcast
 from podsync.sizes import human_size
@@ -44,7 +45,7 @@ JSON_LIMIT = 64 * 1024
 """Largest action body, in bytes."""
 OPML_LIMIT = 2 * 1024 * 1024
 """Largest OPML upload, in bytes (a subscription list is a few KiB)."""
-PARTS = ("players", "podcasts", "settings", "activity")
+PARTS = ("players", "podcasts", "history", "settings", "activity")
 
 
 class TooLarge(UsageError):
@@ -91,6 +92,8 @@ def build(ctx: Context) -> Starlette:
             return {"players": views.players(app, busy)}
         if name == "podcasts":
             return {"podcasts": views.podcasts(app)}
+        if name == "history":
+            return {"history": views.history(app)}
         return {"settings": views.settings(app.config), "config_path": app.config.path}
 
     def gather(names: tuple[str, ...]) -> dict[str, Any]:
@@ -236,12 +239,14 @@ def build(ctx: Context) -> Starlette:
             chosen = [known[k] for k in keys if k in known]
             if not chosen:
                 raise UsageError("no such episode")
-            if data.get("played", True):
+            action = "played" if data.get("played", True) else "unplayed"
+            if action == "played":
                 app.state.mark_played([e.key for e in chosen])
-                verb = "played"
             else:
                 app.state.mark_unplayed([e.key for e in chosen])
-                verb = "not played"
+            events = [Event(action, e.podcast, e.title, detail="marked by hand") for e in chosen]
+            record(app.state, events, app.config.get("history", "keep"))
+        verb = "played" if action == "played" else "not played"
         ctx.hub.publish("changed", {"why": "played"})
         return 200, "; ".join(f"Marked {verb}: {e.podcast} — {e.title}" for e in chosen)
 

@@ -23,8 +23,12 @@ from podsync.config import (
     podcast_matches,
 )
 from podsync.errors import PodsyncError
+from podsync.history import Event, events
 from podsync.model import Episode, Podcast, PodcastCounts
 from podsync.sizes import human_size
+
+HISTORY_SHOWN = 100
+"""Events of the history the page shows (``podsync log`` shows them all)."""
 
 
 @dataclass(frozen=True)
@@ -222,3 +226,8 @@ def player_settings(config: Config, name: str) -> list[SettingView]:
 
 def _help(setting: Setting) -> str:
     return f"{setting.help} ({setting.range_text})" if setting.range_text else setting.help
+
+
+def history(app: App, limit: int = HISTORY_SHOWN) -> list[Event]:
+    """The newest ``limit`` events of the history (``podsync log``), newest first."""
+    return events(app.state)[-limit:][::-1]

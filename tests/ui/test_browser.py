@@ -106,6 +106,16 @@ def test_subscribe_fetch_push_and_mark_played_through_the_page(
     assert not any("third" in name for name in on_player)
     assert (player / "My music.mp3").stat().st_size == 3_000_000
 
+    # the history (podsync log) has the mark, the copies and the delete
+    page.click("details.history-box summary")
+    rows = page.locator("#history tr")
+    expect(rows.filter(has_text="marked by hand").filter(has_text=newest.title)).to_have_count(1)
+    expect(rows.filter(has_text="delete").filter(has_text=newest.title)).to_have_count(1)
+    expect(rows.filter(has_text="copy").filter(has_text="clip")).to_have_count(3)
+    assert "marked by hand" in podsync("log").stdout
+    page.evaluate("document.getElementById('h-history').scrollIntoView()")
+    screenshot(page, "ui-history", full_page=False)
+
     # a setting, checked as the config file is
     page.click("#settings details.settings-box summary")
     keep = page.locator('#settings form.setting[data-section="filters"][data-key="keep"]')

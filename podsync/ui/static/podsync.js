@@ -3,7 +3,7 @@
 "use strict";
 
 const secret = document.querySelector('meta[name="podsync-secret"]').content;
-const PARTS = ["players", "podcasts", "activity"];
+const PARTS = ["players", "podcasts", "activity", "history"];
 let openPodcast = null;
 let reloadTimer = null;
 const pending = new Set();
