@@ -173,6 +173,34 @@ def write_user_file(path: Path, data: bytes) -> None:
     fsync_dir(path.parent)
 
 
+def sync_files(paths: list[Path]) -> dict[Path, OSError]:
+    """Make the data of ``paths`` (on one file system) durable; return each file's own error.
+
+    One ``syncfs`` writes them all out at once; an ``fsync`` of each then finds
+    it clean (cheap) and reports the write error of that file alone, if any.
+    Where ``syncfs`` does not reach the device (FUSE), the first ``fsync`` does
+    the work.
+    """
+    if paths:
+        with contextlib.suppress(OSError, AttributeError):
+            fd = os.open(paths[0], os.O_RDONLY)
+            try:
+                _libc().syncfs(fd)  # errors are left to the fsyncs below
+            finally:
+                os.close(fd)
+    errors: dict[Path, OSError] = {}
+    for path in paths:
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            errors[path] = exc
+    return errors
+
+
 _RENAME_NOREPLACE = 1
 _AT_FDCWD = -100
 

@@ -136,16 +136,31 @@ class SyncManager:
             for item, steps in slow:
                 self.tasks.add_convert(f"convert:{item.key}", item.label, self._slow(item, steps))
             self.tasks.wait()
+            self._settle()
             for step in self.finish_steps:
                 name = type(step).__name__.lower()
                 self.tasks.run_now(f"finish:{name}", name, self._finisher(step))
         except BaseException:
             self.tasks.shutdown(cancel=True)
+            self._settle()  # the whole copies in flight still get their names
             raise
         finally:
             self.target.commit()
             self.result = SyncResult(plan, self.tasks.results[first:])
         return self.result
+
+    def _settle(self) -> None:
+        """Have the target put its copies in flight in place; fail those it could not."""
+        failed = self.target.settle()
+        for task in self.tasks.results:
+            key = task.id.removeprefix("copy:")
+            if task.kind == "copy" and task.state == TaskState.DONE and key in failed:
+                exc = failed[key]
+                if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                    self.full = True
+                    self.tasks.revise(task, TaskState.SKIPPED, NO_ROOM)
+                else:
+                    self.tasks.revise(task, TaskState.FAILED, exc)
 
     def _queue_copy(self, item: MediaItem) -> None:
         self.tasks.add_copy(f"copy:{item.key}", item.label, self._copier(item), item.size or 0)

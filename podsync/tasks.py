@@ -207,6 +207,14 @@ class TaskManager:
         else:
             self._finish(task, TaskState.DONE)
 
+    def revise(self, task: Task, state: TaskState, error: Exception | str) -> None:
+        """Change an ended task's result: its copy failed after it ended (group commit).
+
+        The listener is not told again: it already counted the task as ended.
+        """
+        task.state, task.error = state, error if isinstance(error, str) else _reason(error)
+        task.bytes = 0
+
     def _finish(self, task: Task, state: TaskState, error: str | None = None) -> None:
         task.state, task.error, task.ended = state, error, time.time()
         self._notify(task)

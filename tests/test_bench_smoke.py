@@ -12,11 +12,30 @@ import pytest
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 
+EXPECTED = {
+    "usbcheck.py": ["ratio", "conv=fsync", "append 4 KiB, fsync"],
+    "usbpush.py": ["ratio", "podsync push", "gpo sync + sync", "cp -r + sync"],
+    "plug.py": ["to the push starting", "for a player already up to date"],
+}
+"""What each benchmark must print (each checks its own work: every episode copied)."""
+
+
 @pytest.mark.parametrize(
-    "script", ["push.py", "noop.py", "gpodder.py", "startup.py", "fetch.py", "convert.py"]
+    "script",
+    [
+        "push.py",
+        "noop.py",
+        "gpodder.py",
+        "startup.py",
+        "fetch.py",
+        "convert.py",
+        "usbcheck.py",
+        "usbpush.py",
+        "plug.py",
+    ],
 )
 def test_benchmark_smoke_run(script: str) -> None:
-    if script in ("fetch.py", "gpodder.py") and shutil.which("gpo") is None:
+    if script in ("fetch.py", "gpodder.py", "usbpush.py") and shutil.which("gpo") is None:
         pytest.skip("needs gpo (scripts/setup --test installs gpodder)")
     result = subprocess.run(
         [sys.executable, str(BENCH / script), "--smoke"],
@@ -25,4 +44,5 @@ def test_benchmark_smoke_run(script: str) -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert "ratio" in result.stdout
+    for text in EXPECTED.get(script, ["ratio"]):
+        assert text in result.stdout

@@ -89,3 +89,35 @@ def test_a_later_mark_wins(tmp_path: Path) -> None:
     loaded.save()
     loaded = Manifest.load(tmp_path)
     assert loaded.done == set() and loaded.reopened == {"a": finished_at + 10}
+
+
+def test_a_batch_is_one_journal_record_and_claims_only_renamed_files(tmp_path: Path) -> None:
+    (tmp_path / "P").mkdir()
+    manifest = Manifest(tmp_path)
+    manifest.intend_adds([(f"P/{k}.mp3", entry(k)) for k in "abc"])
+    assert len(list((tmp_path / ".podsync" / "journal").iterdir())) == 1
+    assert manifest.files == {}  # nothing is listed before its rename
+    for k in "ac":  # the unplug came after two of the three renames
+        (tmp_path / "P" / f"{k}.mp3").write_bytes(b"abc")
+    loaded = Manifest.load(tmp_path)
+    assert loaded.files == {"P/a.mp3": entry("a"), "P/c.mp3": entry("c")}
+
+
+def test_the_journal_of_an_older_version_is_still_read(tmp_path: Path) -> None:
+    """Older podsync wrote one journal file per change; a player may still hold them."""
+    (tmp_path / "P").mkdir()
+    (tmp_path / "P" / "old.mp3").write_bytes(b"abc")
+    journal = tmp_path / ".podsync" / "journal"
+    journal.mkdir(parents=True)
+    old = {"key": "o", "size": 3, "podcast": "Pod", "title": "title o", "published": 1.0}
+    (journal / "000001.json").write_text(
+        json.dumps({"op": "add", "path": "P/old.mp3", "entry": {**old, "ext": "mp3"}})
+    )
+    (journal / "000002.json").write_text(json.dumps({"op": "done", "path": "k1"}))
+    (journal / "000003.json").write_text('{"op": "batch", "ops": [{"op": "add"')  # torn
+    loaded = Manifest.load(tmp_path)
+    assert loaded.files == {"P/old.mp3": entry("o")} and loaded.done == {"k1"}
+    loaded.intend_adds([("P/new.mp3", entry("n"))])  # numbered after the old records
+    assert sorted(p.name for p in journal.iterdir())[-1] == "000004.json"
+    loaded.save()
+    assert list(journal.iterdir()) == []

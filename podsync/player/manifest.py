@@ -2,10 +2,13 @@
 
 It lists every file podsync wrote there (path, size, episode), so podsync
 never touches a file it does not own.  Each change is first written to the
-journal as a small file of its own (an intent before each rename; players and
-phones that cannot append to a file can all create one), and the journal is
-folded into ``manifest.json`` by an atomic rewrite at the end of a push; a
-push cut short by an unplug or a crash is recovered at the next load.  A
+journal as a small file of its own (players and phones that cannot append to
+a file can all create one): one record for a batch of copies, synced with
+their data before their renames, and one for each other change.  The journal
+is folded into ``manifest.json`` by an atomic rewrite at the end of a push; a
+push cut short by an unplug or a crash is recovered at the next load.
+Players written by older versions hold one record per copy: they are read
+the same way.  A
 missing or unreadable manifest means "owns nothing", never "owns everything";
 so does one with a path that leaves the player or a value of the wrong type.
 """
@@ -35,7 +38,8 @@ PLAYLIST_SUFFIX = ".m3u8"
 """podsync's playlists on a player end with this (they are in the manifest's ``others``)."""
 FORMAT = 1
 MAX_MANIFEST = 64 * 1024 * 1024
-MAX_JOURNAL_ENTRY = 64 * 1024
+MAX_JOURNAL_ENTRY = 4 * 1024 * 1024
+"""A journal record holds a whole batch of copies (up to 256): bounded, but not small."""
 MAX_FINISHED = 10_000
 """The finished keys a player keeps (the oldest go first): about 450 kB of JSON."""
 _JOURNAL_NAME = re.compile(r"[0-9]{6}\.json")
@@ -140,29 +144,39 @@ class Manifest:
             try:
                 raw = self.player.read(f"{MARKER_DIR}/{JOURNAL}/{name}", MAX_JOURNAL_ENTRY)
                 op = _of(load_json(raw or b""), dict)
-                if op["op"] == "done":
-                    keys = op["keys"] if "keys" in op else [op["path"]]
-                    when = float(_of(op.get("at", 0.0), (int, float)))
-                    self._finish([_of(k, str) for k in _of(keys, list)], when)
-                    continue
-                if op["op"] == "reopen":
-                    self._reopen(_marks(op["keys"]))
-                    continue
-                if op["op"] == "rekey":
-                    self._rekey({_path(p): _of(k, str) for p, k in _of(op["keys"], dict).items()})
-                    continue
-                path = _path(op["path"])
-                if op["op"] == "add":
-                    entry = _entry(op["entry"])
-                    if self._holds(path, entry):  # the rename happened
-                        self.files[path] = entry
-                elif op["op"] == "own":
-                    self.others.add(path)
-                else:
-                    self.files.pop(path, None)
-                    self.others.discard(path)
+                ops = _of(op["ops"], list) if op.get("op") == "batch" else [op]
             except (OSError, ValueError, KeyError, TypeError, UnsafePath):
-                continue  # an entry torn by the unplug, or not one podsync wrote
+                continue  # a record torn by the unplug, or not one podsync wrote
+            for one in ops:
+                self._apply(one)
+
+    def _apply(self, op: object) -> None:
+        """Replay one journalled change (a broken one is skipped)."""
+        try:
+            op = _of(op, dict)
+            if op["op"] == "done":
+                keys = op["keys"] if "keys" in op else [op["path"]]
+                when = float(_of(op.get("at", 0.0), (int, float)))
+                self._finish([_of(k, str) for k in _of(keys, list)], when)
+                return
+            if op["op"] == "reopen":
+                self._reopen(_marks(op["keys"]))
+                return
+            if op["op"] == "rekey":
+                self._rekey({_path(p): _of(k, str) for p, k in _of(op["keys"], dict).items()})
+                return
+            path = _path(op["path"])
+            if op["op"] == "add":
+                entry = _entry(op["entry"])
+                if self._holds(path, entry):  # the rename happened
+                    self.files[path] = entry
+            elif op["op"] == "own":
+                self.others.add(path)
+            else:
+                self.files.pop(path, None)
+                self.others.discard(path)
+        except (OSError, ValueError, KeyError, TypeError, UnsafePath):
+            return
 
     def _holds(self, path: str, entry: Entry) -> bool:
         """Whether the file at ``path`` is the one an ``add`` intent was renaming there."""
@@ -177,6 +191,27 @@ class Manifest:
         self._journal({"op": "add", "path": path, "entry": asdict(entry)})
         with self._lock:
             self.files[path] = entry
+
+    def intend_adds(self, adds: list[tuple[str, Entry]]) -> Path | None:
+        """Record in one journal entry, before their renames, that these paths become ours.
+
+        The entry is written but not synced: the caller syncs the file returned
+        with the copies' data, before any rename.  Nothing is listed yet: call
+        :meth:`added` for each path once it is renamed.
+        """
+        if not adds:
+            return None
+        ops = [{"op": "add", "path": p, "entry": asdict(e)} for p, e in adds]
+        return self._journal({"op": "batch", "ops": ops}, sync=False)
+
+    def added(self, path: str, entry: Entry) -> None:
+        """List ``path`` as ours: its rename (recorded by :meth:`intend_adds`) is done."""
+        with self._lock:
+            self.files[path] = entry
+
+    def prepare(self) -> None:
+        """Make the journal's folder, while the player still has room for one."""
+        self.player.folder(f"{MARKER_DIR}/{JOURNAL}", create=True)
 
     def forget(self, path: str) -> None:
         """Record that ``path`` is no longer ours (deleted, or never written)."""
@@ -242,14 +277,15 @@ class Manifest:
                 self.finished.pop(key, None)
                 self.reopened[key] = max(when, self.reopened.get(key, when))
 
-    def _journal(self, op: dict) -> None:
+    def _journal(self, op: dict, sync: bool = True) -> Path:
         data = json.dumps(op, ensure_ascii=False).encode()
         with self._lock:
             self._sequence += 1
             self._changed = True
             name = f"{MARKER_DIR}/{JOURNAL}/{self._sequence:06d}.json"
             self.player.remove(name)  # only a regular file: anything else stops the write
-            self.player.write_new(name, data)
+            self.player.write_new(name, data, sync=sync)
+            return self.player.path(name)
 
     def save(self) -> None:
         """Fold the journal into ``manifest.json`` atomically (if anything changed)."""

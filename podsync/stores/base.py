@@ -125,8 +125,40 @@ class MediaStore(ABC):
         """Bytes this store can still take, where that is known."""
         return None
 
+    def settle(self) -> dict[str, Exception]:
+        """Put the copies still in flight in place; return those that failed then, by key.
+
+        A store that syncs several copies at once (group commit) finishes them
+        here; one that finishes each copy in :meth:`add` has nothing to do.
+        """
+        return {}
+
     def commit(self) -> None:  # noqa: B027 - an optional hook; most stores need none
         """Make the run's changes durable (called once after all tasks)."""
+
+
+def write_whole(
+    fill: Callable[[Path], object],
+    tmp: Path,
+    *,
+    expected: int | None = None,
+    discard: Callable[[Path], object] | None = None,
+) -> int:
+    """Have ``fill`` write ``tmp`` and check that it is whole; return its size.
+
+    The size must be ``expected`` (when given).  On any failure ``tmp`` is
+    removed (by ``discard``).
+    """
+    try:
+        fill(tmp)
+        size = tmp.stat().st_size
+        if expected is not None and size != expected:
+            raise PodsyncError(f"copied {size} bytes of {expected}")
+    except BaseException:
+        with contextlib.suppress(OSError):
+            (discard or Path.unlink)(tmp)
+        raise
+    return size
 
 
 def write_then_rename(

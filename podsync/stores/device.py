@@ -11,16 +11,17 @@ import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from podsync.errors import PodsyncError, SkipItem
-from podsync.fileio import copy_file, fsync_dir
+from podsync.fileio import copy_file, fsync_dir, sync_files
 from podsync.model import MediaItem
 from podsync.names import DEFAULT_TEMPLATE, MAX_NAME, episode_path, with_counter
 from podsync.player.guard import UnsafePath
 from podsync.player.manifest import Entry, Manifest
 from podsync.player.ownership import changed
-from podsync.stores.base import MediaStore, PostProcess, Transfer, write_then_rename
+from podsync.stores.base import MediaStore, PostProcess, Transfer, write_whole
+from podsync.stores.batch import Batch, Written, keep_mtime, write_record
 
 TMP_PREFIX = ".podsync-"
 TMP_SUFFIX = ".part"
@@ -79,6 +80,10 @@ class DeviceStore(MediaStore):
         self._listing: list[MediaItem] | None = None
         self._vanished: dict[str, str] = {}
         """Podsync files the user deleted on the player (path → episode key)."""
+        self._batch = Batch()
+        self._commit_lock = threading.Lock()
+        self._failed: dict[str, Exception] = {}
+        """Copies whose batch could not be committed (episode key → error)."""
 
     def list(self) -> list[MediaItem]:
         """The manifest's files that are still there, from one scan of the folder.
@@ -159,71 +164,121 @@ class DeviceStore(MediaStore):
         transfer: Transfer,
         post: PostProcess | None = None,
     ) -> MediaItem:
+        """Write ``item`` to a temporary file; it is named with its batch (:meth:`_commit`)."""
+        self._commit_due()
         *dirs, name = episode_path(item, self.template, self.max_length, self.ascii_names)
         with self._lock:
             folder = self._folder_for(dirs)
         self.player.folder(folder, create=True)
         with self._lock:
             relpath = _join(folder, self._claim(folder, name))
+            first = self._batch.begin()
+        if first:  # its record's folder exists before the copies can fill the player
+            self.manifest.prepare()
         tmprel = _join(folder, f"{TMP_PREFIX}{item.key}{TMP_SUFFIX}")
-        refused = self.player.remove(tmprel)  # left by a crash (clean_stale missed it)
-        if refused:
-            raise UnsafePath(f"{tmprel}: {refused}; left alone")
-        fill, expected, staged = self._filler(item, source, transfer, post)
-        renamed = False
-
-        def write(path: Path) -> None:
-            self.player.check()
-            fill(path)
-
-        def rename(tmp: Path, _final: Path) -> Path:
-            """Into a free name: a file that arrived at ours during the push is never replaced."""
-            nonlocal relpath, renamed
-            for _ in range(MAX_CLASHES):
-                final = self.player.path(relpath)
-                try:
-                    self.player.rename_new(tmp, final)
-                except FileExistsError:
-                    entry = self.manifest.files[relpath]
-                    self.manifest.forget(relpath)
-                    with self._lock:
-                        relpath = _join(folder, self._claim(folder, name))
-                    self.manifest.intend_add(relpath, entry)
-                    continue
-                renamed = True
-                return final
-            raise PodsyncError(f"no free name for {name} in {folder}")
-
+        try:
+            refused = self.player.remove(tmprel)  # left by a crash (clean_stale missed it)
+            if refused:
+                raise UnsafePath(f"{tmprel}: {refused}; left alone")
+            tmp = self.player.path(tmprel)
+            fill, expected, staged = self._filler(item, source, transfer, post)
+        except BaseException:
+            self._unclaim(relpath)
+            raise
         log.info("copy: %s to %s", item.label, self.root / relpath)
         try:
-            size = write_then_rename(
-                write,
-                self.player.path(tmprel),
-                self.root / relpath,
-                transfer,
+            size = write_whole(
+                lambda path: (self.player.check(), fill(path)),
+                tmp,
                 expected=expected,
-                before_rename=lambda path: self.manifest.intend_add(relpath, _entry(item, path)),
-                sync_dir=False,
-                rename=rename,
                 discard=lambda _path: self.player.remove(tmprel),
             )
+            transfer.check()
         except BaseException:
-            if not renamed and self.manifest.owns(relpath):
-                with contextlib.suppress(OSError, PodsyncError):
-                    self.manifest.forget(relpath)
-            with self._lock:
-                self._taken(folder).discard(PurePosixPath(relpath).name.casefold())
+            with contextlib.suppress(OSError, PodsyncError):
+                self.player.remove(tmprel)
+            self._unclaim(relpath)
             raise
         finally:
             if staged:
                 staged.unlink(missing_ok=True)
+        stored = replace(item, location=relpath, size=size)
         with self._lock:
-            self._renamed.add(self.root / folder)
-            self._scan().setdefault(folder, _Folder(set(), set())).files.add(
-                PurePosixPath(relpath).name
-            )
-            self._listing = None
-        return replace(item, location=relpath, size=size)
+            self._batch.add(Written(stored, tmprel, tmp, _entry(item, tmp)))
+        self._commit_due()
+        return stored
+
+    def _commit_due(self, now: bool = False) -> None:
+        with self._lock:
+            copies = self._batch.take(now)
+        if copies:
+            self._commit(copies)
+
+    def _commit(self, batch: list[Written]) -> None:
+        """Record the batch in the journal, sync its data and the record once, then rename.
+
+        Each failure is that copy's alone: a file whose data did not reach the
+        disk is dropped and the rest go on; if the record cannot be written or
+        synced, none is renamed.  (An ``add`` counts only once its file is at
+        its name, so the record may be written before the data are synced.)
+        """
+        with self._commit_lock:
+            record = write_record(batch, self.manifest, self.free_space, self._drop)
+            errors = sync_files([*(w.tmp for w in batch), *([record] if record else [])])
+            for w in batch:
+                try:
+                    if record in errors or w.tmp in errors:
+                        raise errors.get(record) or errors[w.tmp]
+                    relpath = self._rename(w)
+                except (OSError, PodsyncError) as exc:
+                    self._drop(w, exc)
+                    with contextlib.suppress(OSError, PodsyncError):
+                        self.manifest.forget(w.item.location)  # its intent claims nothing
+                    continue
+                self.manifest.added(relpath, w.entry)
+                folder, _, name = relpath.rpartition("/")
+                with self._lock:
+                    self._renamed.add(self.root / folder)
+                    self._scan().setdefault(folder, _Folder(set(), set())).files.add(name)
+                    self._listing = None
+
+    def _rename(self, written: Written) -> str:
+        """Name a copy; a file that took its name meanwhile is never replaced (next name)."""
+        relpath, tmp = written.item.location, written.tmp
+        folder, _, name = relpath.rpartition("/")
+        times = tmp.stat()
+        for _ in range(MAX_CLASHES):
+            final = self.player.path(relpath)
+            try:
+                self.player.rename_new(tmp, final)
+            except FileExistsError:
+                self.manifest.forget(relpath)
+                with self._lock:
+                    relpath = _join(folder, self._claim(folder, name))
+                self.manifest.intend_add(relpath, written.entry)
+                continue
+            keep_mtime(final, times)
+            return relpath
+        raise PodsyncError(f"no free name for {name} in {folder}")
+
+    def _drop(self, written: Written, error: Exception) -> None:
+        """Give up a copy of the batch: remove its temporary file, free its name."""
+        with contextlib.suppress(OSError, PodsyncError):
+            self.player.remove(written.tmprel)
+        self._unclaim(written.item.location)
+        with self._lock:
+            self._failed[written.item.key] = error
+
+    def _unclaim(self, relpath: str) -> None:
+        folder, _, name = relpath.rpartition("/")
+        with self._lock:
+            self._taken(folder).discard(name.casefold())
+
+    def settle(self) -> dict[str, Exception]:
+        self._commit_due(now=True)
+        with self._lock:
+            failed, self._failed = self._failed, {}
+        return failed
 
     def _filler(
         self,
@@ -321,6 +376,7 @@ class DeviceStore(MediaStore):
         return self.manifest.done | set(self.vanished().values())
 
     def commit(self) -> None:
+        self._commit_due(now=True)  # failures not collected by settle() are moot now
         for folder in self._renamed:
             fsync_dir(folder)  # the renames reach the disk before the manifest lists them
         self._renamed.clear()

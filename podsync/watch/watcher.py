@@ -400,6 +400,7 @@ class Watcher:
         if sync.cancel.is_set() or read_marker(sync.path) != sync.device.id:
             return
         self._connected[sync.device.id] = Connected(sync.device, sync.path, sync.devname)
+        log.debug("%s: connected; new episodes in the cache will follow", name)
         if sync.again:
             self._start(sync.device, sync.path, NEW_IN_CACHE, sync.devname)
 
