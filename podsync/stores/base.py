@@ -170,20 +170,14 @@ def write_then_rename(
     expected: int | None = None,
     before_rename: Callable[[Path], None] | None = None,
     keep_partial: bool = False,
-    sync_dir: bool = True,
-    rename: Callable[[Path, Path], Path] | None = None,
-    discard: Callable[[Path], None] | None = None,
 ) -> int:
     """Have ``fill`` write ``tmp``, check it, sync it, then rename it to ``final``.
 
     The file appears under ``final`` only complete and synced: its size must be
     ``expected`` (when given), and ``before_rename`` runs last on ``tmp``.  On
-    any failure ``tmp`` is removed (by ``discard``), unless ``keep_partial``
-    allows a resume.  Without ``sync_dir`` the caller syncs the folder (once for
-    many renames) before it relies on the rename having reached the disk.
-    ``rename`` (default: ``os.replace``) returns where the file went: a store
-    that must never replace a file renames with :func:`podsync.fileio.rename_noreplace`
-    and picks another name on a clash.
+    any failure ``tmp`` is removed, unless ``keep_partial`` allows a resume;
+    the folder is synced after the rename.  (A player's copies are committed
+    in batches instead: :mod:`podsync.stores.batch`.)
     """
     try:
         fill(tmp)
@@ -196,20 +190,16 @@ def write_then_rename(
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         times = tmp.stat()
-        if rename is None:
-            os.replace(tmp, final)
-        else:
-            final = rename(tmp, final)
+        os.replace(tmp, final)
         with contextlib.suppress(OSError):  # some FUSE file systems reset it on rename
             if final.stat().st_mtime_ns != times.st_mtime_ns:
                 os.utime(final, ns=(times.st_atime_ns, times.st_mtime_ns), follow_symlinks=False)
     except BaseException as exc:
         if not keep_partial:
             with contextlib.suppress(OSError):
-                (discard or Path.unlink)(tmp)
+                tmp.unlink()
         if isinstance(exc, OSError) and exc.filename == str(tmp):
             exc.filename = str(final)  # name the file being written, not the hidden .part
         raise
-    if sync_dir:
-        fsync_dir(final.parent)
+    fsync_dir(final.parent)
     return times.st_size
