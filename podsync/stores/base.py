@@ -140,23 +140,26 @@ class MediaStore(ABC):
 def write_whole(
     fill: Callable[[Path], object],
     tmp: Path,
+    final: Path,
     *,
     expected: int | None = None,
     discard: Callable[[Path], object] | None = None,
 ) -> int:
-    """Have ``fill`` write ``tmp`` and check that it is whole; return its size.
+    """Have ``fill`` write ``tmp`` (to become ``final``) and check that it is whole.
 
-    The size must be ``expected`` (when given).  On any failure ``tmp`` is
-    removed (by ``discard``).
+    Returns its size, which must be ``expected`` (when given).  On any failure
+    ``tmp`` is removed (by ``discard``) and an error names ``final``.
     """
     try:
         fill(tmp)
         size = tmp.stat().st_size
         if expected is not None and size != expected:
             raise PodsyncError(f"copied {size} bytes of {expected}")
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             (discard or Path.unlink)(tmp)
+        if isinstance(exc, OSError) and exc.filename == str(tmp):
+            exc.filename = str(final)  # name the file being written, not the hidden .part
         raise
     return size
 

@@ -82,8 +82,7 @@ class DeviceStore(MediaStore):
         """Podsync files the user deleted on the player (path → episode key)."""
         self._batch = Batch()
         self._commit_lock = threading.Lock()
-        self._failed: dict[str, Exception] = {}
-        """Copies whose batch could not be committed (episode key → error)."""
+        self._failed: dict[str, Exception] = {}  # copies whose batch failed them, by key
 
     def list(self) -> list[MediaItem]:
         """The manifest's files that are still there, from one scan of the folder.
@@ -190,6 +189,7 @@ class DeviceStore(MediaStore):
             size = write_whole(
                 lambda path: (self.player.check(), fill(path)),
                 tmp,
+                self.root / relpath,
                 expected=expected,
                 discard=lambda _path: self.player.remove(tmprel),
             )
@@ -211,8 +211,7 @@ class DeviceStore(MediaStore):
     def _commit_due(self, now: bool = False) -> None:
         with self._lock:
             copies = self._batch.take(now)
-        if copies:
-            self._commit(copies)
+        self._commit(copies)  # an empty batch commits nothing
 
     def _commit(self, batch: list[Written]) -> None:
         """Record the batch in the journal, sync its data and the record once, then rename.
@@ -270,9 +269,8 @@ class DeviceStore(MediaStore):
             self._failed[written.item.key] = error
 
     def _unclaim(self, relpath: str) -> None:
-        folder, _, name = relpath.rpartition("/")
         with self._lock:
-            self._taken(folder).discard(name.casefold())
+            self._taken(relpath.rpartition("/")[0]).discard(relpath.rpartition("/")[2].casefold())
 
     def settle(self) -> dict[str, Exception]:
         self._commit_due(now=True)
