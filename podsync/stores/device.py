@@ -211,15 +211,15 @@ class DeviceStore(MediaStore):
     def _commit_due(self, now: bool = False) -> None:
         with self._lock:
             copies = self._batch.take(now)
-        self._commit(copies)  # an empty batch commits nothing
+        if copies:
+            self._commit(copies)
 
     def _commit(self, batch: list[Written]) -> None:
         """Record the batch in the journal, sync its data and the record once, then rename.
 
-        Each failure is that copy's alone: a file whose data did not reach the
-        disk is dropped and the rest go on; if the record cannot be written or
-        synced, none is renamed.  (An ``add`` counts only once its file is at
-        its name, so the record may be written before the data are synced.)
+        Each failure is that copy's alone; if the record cannot be written or
+        synced, none is renamed.  (An ``add`` counts only once its file is at its
+        name, so the record may be written before the data are synced.)
         """
         with self._commit_lock:
             record = write_record(batch, self.manifest, self.free_space, self._drop)
