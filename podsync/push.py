@@ -90,7 +90,7 @@ def push(
             return _sync(
                 app, device, player, progress, dry_run=True, delete=delete, cancel=cancel, warn=warn
             )
-        with player_lock(player, device.name):  # other homes push this player too
+        with player_lock(player):  # other homes push this player too
             report = _sync(
                 app,
                 device,

@@ -57,3 +57,20 @@ def test_files_without_an_identity_are_nobodys(tmp_path: Path) -> None:
     (tmp_path / "x.mp3").write_bytes(b"not audio at all")
     assert read_identity(tmp_path / "x.mp3") is None
     assert read_identity(tmp_path / "missing.mp3") is None
+
+
+def test_a_journal_intent_counts_only_for_the_episode_its_tags_name(tmp_path: Path) -> None:
+    """A same-size file at an intent's path that carries another episode's key is not adopted."""
+    from podsync.player.manifest import Entry, Manifest
+
+    (tmp_path / "Pod").mkdir()
+    tagged = tmp_path / "Pod" / "tagged.mp3"
+    tagged.write_bytes(silent_mp3(1))
+    Tagger().process(item("mp3"), tagged)  # carries episode "k1"
+    size = tagged.stat().st_size
+    other = tmp_path / "Pod" / "other.mp3"
+    other.write_bytes(tagged.read_bytes())
+    log = Manifest(tmp_path)
+    log.intend_add("Pod/tagged.mp3", Entry("k1", size, "Pod", "Title", 86400.0, "mp3"))
+    log.intend_add("Pod/other.mp3", Entry("k2", size, "Pod", "Another", 86400.0, "mp3"))
+    assert set(Manifest.load(tmp_path).files) == {"Pod/tagged.mp3"}

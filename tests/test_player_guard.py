@@ -181,7 +181,7 @@ def test_the_players_lock_is_taken_over_only_when_stale(tmp_path: Path) -> None:
     player = Player(tmp_path)
     path = write_lock(tmp_path, host=me.host, boot=me.boot, pid=os.getpid())
     busy = r"busy: another push is running \(from .*process"
-    with pytest.raises(DeviceError, match=busy), player_lock(player, "p", wait=0.2):
+    with pytest.raises(DeviceError, match=busy), player_lock(player, wait=0.2):
         pass
     for stale in (
         {"host": me.host, "boot": me.boot, "pid": dead_pid()},  # its process is gone
@@ -192,10 +192,10 @@ def test_the_players_lock_is_taken_over_only_when_stale(tmp_path: Path) -> None:
         path = write_lock(tmp_path, **stale)
         if stale.get("old"):
             os.utime(path, (time.time() - 2 * lock.STALE_AFTER,) * 2)
-        with player_lock(player, "p", wait=0.2):
+        with player_lock(player, wait=0.2):
             assert json.loads(path.read_text())["pid"] == os.getpid()
         assert not path.exists()  # released
     fresh = write_lock(tmp_path, host=f"not-{socket.gethostname()}", boot="b", pid=1)
-    with pytest.raises(DeviceError, match="busy"), player_lock(player, "p", wait=0.2):
+    with pytest.raises(DeviceError, match="busy"), player_lock(player, wait=0.2):
         pass
     assert fresh.exists()  # another computer's running push keeps its lock

@@ -146,7 +146,7 @@ def _import_gpodder(home: Path | None, device_name: str | None) -> int:
         result = import_gpodder(app, source)
         if player is not None:
             device = Player(player[1])
-            with push_lock(app.home.locks_dir, player[0]), player_lock(device, player[0].name):
+            with push_lock(app.home.locks_dir, player[0]), player_lock(device):
                 adopted = adopt_copies(player[1], Manifest.load(player[1], device), result.files)
     print(
         f"Imported from gPodder ({source.home}): {len(result.added)} podcasts"
@@ -313,7 +313,7 @@ def cmd_device_repair(args: argparse.Namespace) -> int:
     with _open() as app:
         ((device, path),) = resolve(app.state, args.name)
         player = Player(path)
-        with push_lock(app.home.locks_dir, device), player_lock(player, device.name):
+        with push_lock(app.home.locks_dir, device), player_lock(player):
             manifest = Manifest.load(path, player)
             dates = {e.key: e.published for e in app.state.episodes()}
             report = repair(path, device.folder, manifest, dates)

@@ -44,7 +44,7 @@ class Holder:
 
 
 @contextmanager
-def player_lock(player: Player, name: str, wait: float = 3.0) -> Iterator[None]:
+def player_lock(player: Player, wait: float = 3.0) -> Iterator[None]:
     """Hold ``.podsync/lock`` on the player; wait up to ``wait`` seconds, then report it busy."""
     me = Holder.me()
     data = json.dumps({"host": me.host, "boot": me.boot, "pid": me.pid}).encode()
@@ -59,7 +59,8 @@ def player_lock(player: Player, name: str, wait: float = 3.0) -> Iterator[None]:
                 continue  # a stale lock was removed: try again
             if time.monotonic() >= deadline:
                 raise DeviceError(
-                    f"device {name!r} is busy: another push is running (from {holder}; "
+                    # the caller names the device: "podsync: error: clip: busy: ..."
+                    f"busy: another push is running (from {holder}; "
                     f"if none is, remove {LOCK} on the player)"
                 ) from None
             time.sleep(0.1)

@@ -180,8 +180,9 @@ class Manifest:
 
     def _holds(self, path: str, entry: Entry) -> bool:
         """Whether the file at ``path`` is the one an ``add`` intent was renaming there."""
-        info = os.lstat(self.player.path(path))
-        return stat.S_ISREG(info.st_mode) and intent_counts(info, entry)
+        where = self.player.path(path)
+        info = os.lstat(where)
+        return stat.S_ISREG(info.st_mode) and intent_counts(info, entry, where)
 
     def owns(self, path: str) -> bool:
         return path in self.files or path in self.others

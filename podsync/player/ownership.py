@@ -43,13 +43,17 @@ def changed(info: os.stat_result, entry: Entry) -> str | None:
     return None
 
 
-def intent_counts(info: os.stat_result, entry: Entry) -> bool:
+def intent_counts(info: os.stat_result, entry: Entry, path: Path) -> bool:
     """Whether the file at a journal intent's path is the one podsync was renaming there.
 
-    Only its size is compared: a crash between the rename and restoring the
-    mtime leaves the file with the time of the copy.
+    Its size must be the intent's and, where its tags carry podsync's identity,
+    the key must be the intent's episode (the mtime is not compared: a crash
+    between the rename and restoring the mtime leaves the time of the copy).
     """
-    return info.st_size == entry.size
+    if info.st_size != entry.size:
+        return False
+    identity = read_identity(path)
+    return identity is None or identity.key == entry.key
 
 
 def _same_time(actual: float, recorded: float) -> bool:

@@ -35,7 +35,7 @@ from podsync.errors import DeviceError, PodsyncError, UsageError
 from podsync.history import Event, record
 from podsync.home import Home
 from podsync.model import Podcast
-from podsync.sizes import human_size
+from podsync.sizes import human_size, plural
 from podsync.ui import views
 from podsync.ui.events import Hub
 from podsync.ui.jobs import Jobs, eject_work, fetch_work, push_work
@@ -184,7 +184,7 @@ def build(ctx: Context) -> Starlette:
         with ctx.open_app() as app:
             podcast, new = subscribe(app, _text(data, "url").strip())
         ctx.hub.publish("changed", {"why": "subscribe"})
-        return 200, f"Subscribed to {podcast.title or podcast.url} ({new} episodes)"
+        return 200, f"Subscribed to {podcast.title or podcast.url} ({plural(new, 'episode')})"
 
     def fetch(data: dict[str, Any]) -> tuple[int, str]:
         if "podcast" not in data:

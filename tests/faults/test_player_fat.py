@@ -96,7 +96,7 @@ def test_two_homes_pushing_one_player_take_turns(
     try:
         before = sorted(p for p in player.rglob("*") if ".podsync" not in p.parts)
         second = other("push", check=1)
-        assert "device 'shared' is busy: another push is running (from " in second.stderr
+        assert "podsync: error: shared: busy: another push is running (from " in second.stderr
         assert sorted(p for p in player.rglob("*") if ".podsync" not in p.parts) == before
     finally:
         first.send_signal(signal.SIGCONT)

@@ -186,7 +186,7 @@ def push(world: Seeded, source: Folder, root: Path) -> None:
     """The steps of ``podsync push`` on one player, as ``push._sync`` runs them."""
     player = Player(root)
     try:
-        with player_lock(player, "p", wait=0):
+        with player_lock(player, wait=0):
             manifest = Manifest.load(root, player)
             target = DeviceStore(root, "Podcasts", manifest)
             read_scrobbles(root, {})

@@ -61,7 +61,7 @@ def test_changes_need_the_secret_and_this_origin(ui, podsync, make_podcast) -> N
     assert subscriptions(podsync) == []
     answer = served.request("POST", "/api/subscribe", body, {"Origin": origin})
     assert answer.status == 200, answer.body
-    assert json.loads(answer.body)["message"] == "Subscribed to Cast (1 episodes)"
+    assert json.loads(answer.body)["message"] == "Subscribed to Cast (1 episode)"
     assert subscriptions(podsync) == [cast.url]
 
 
