@@ -201,3 +201,26 @@ def test_clean_by_hand_says_what_it_freed_and_keep_played_keeps(
     assert "Deleted 1 cached episode," in out and "freed" in out
     assert len(cached(home)) == 2
     assert "Deleted 0" in podsync("clean").stdout
+
+
+def test_clean_keeps_what_a_fat_player_still_holds_unplayed(
+    podsync, make_podcast, fat_player: FatPlayers, home: Path
+) -> None:
+    news = make_podcast("news", "News", 3)
+    podsync("subscribe", news.url)
+    podsync("fetch")
+    player = fat_player()
+    podsync("device", "add", str(player), "--name", "clip")
+    podsync("push")
+    assert len(media_files(player)) == 3
+    # Fewer wanted now, but the player keeps what it has: the cache keeps it too.
+    write_config(home, "[filters]\nkeep = 1\ndelete_unwanted = false\n")
+    assert "Would delete 0 cached episodes" in podsync("clean", "--dry-run").stdout
+    assert len(cached(home)) == 3
+    # Once listened to and gone from the player, the cache lets them go.
+    podsync("mark-played", "News", "episode 1")
+    podsync("mark-played", "News", "episode 2")
+    podsync("push")
+    assert len(media_files(player)) == 1
+    assert "Deleted 0" in podsync("clean").stdout  # the push already cleaned
+    assert len(cached(home)) == 1
