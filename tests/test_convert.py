@@ -16,6 +16,7 @@ import pytest
 
 from conftest import DAY, Podcast, media_files
 from podsync.cli.demo_server import SampleEpisode
+from podsync.player.ownership import read_identity
 from podsync.steps.ffmpeg import LOUDNESS_TARGET
 
 pytestmark = pytest.mark.skipif(
@@ -120,6 +121,10 @@ def test_profiles_convert_for_an_mp3_player_and_not_for_rockbox(
         assert audio["album"] == ["Talk Show"]
         assert abs(audio.info.length - 3) < 0.2
     manifest = json.loads((clip / ".podsync" / "manifest.json").read_text())
+    # The converted copies carry podsync's identity, so a lost manifest can be rebuilt.
+    assert {read_identity(clip / p).key for p in manifest["files"]} == {
+        e["key"] for e in manifest["files"].values()
+    }
     assert {e["ext"] for e in manifest["files"].values()} == {"mp3"}
     made = converted(home)
     assert len(made) == 2
