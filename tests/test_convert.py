@@ -26,12 +26,16 @@ pytestmark = pytest.mark.skipif(
 FFMPEG = ("ffmpeg", "-loglevel", "error", "-y")
 
 
-def tone(folder: Path, ext: str, seconds: float) -> bytes:
+def sine(seconds: float) -> str:
+    return f"sine=frequency=440:duration={seconds:g}"
+
+
+def tone(folder: Path, ext: str, seconds: float, channels: int = 1) -> bytes:
     """A 440 Hz tone (not silence: its loudness can be measured) as an ``ext`` file."""
-    out = folder / f"tone-{seconds:g}.{ext}"
+    out = folder / f"tone-{seconds:g}-{channels}.{ext}"
     if not out.exists():
         subprocess.run(
-            [*FFMPEG, "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds:g}", str(out)],
+            [*FFMPEG, "-f", "lavfi", "-i", sine(seconds), "-ac", str(channels), str(out)],
             check=True,
         )
     return out.read_bytes()
@@ -166,9 +170,9 @@ def test_profiles_convert_for_an_mp3_player_and_not_for_rockbox(
 
 def test_speed_and_loudness(podsync, make_podcast, fat_player, tmp_path: Path, home: Path) -> None:
     podcast = make_podcast("fast", "Fast", 0)
-    add(podcast, "Quiet tone", "mp3", tone(tmp_path, "mp3", 6), 1)
+    add(podcast, "Quiet tone", "mp3", tone(tmp_path, "mp3", 6, channels=2), 1)
     player = fat_player()
-    config(home, '[player]\nspeed = 1.5\nnormalize = true\nbitrate = "64k"\n')
+    config(home, '[player]\nspeed = 1.5\nnormalize = true\nbitrate = "64k"\nmono = true\n')
     podsync("device", "add", str(player), "--name", "fat")
     podsync("subscribe", podcast.url)
     podsync("fetch")
@@ -176,9 +180,11 @@ def test_speed_and_loudness(podsync, make_podcast, fat_player, tmp_path: Path, h
     assert abs(loudness(cached) - LOUDNESS_TARGET) > 3  # so the test shows a change
 
     plan = podsync("push", "--dry-run").stdout
-    assert "(mp3 → mp3 64k, 1.5× speed, loudness -16 LUFS)" in plan
+    assert "mono" in plan and "1.5× speed, loudness -16 LUFS)" in plan, plan
     podsync("push")
     [copy] = media_files(player)
+    assert mutagen.File(cached).info.channels == 2
+    assert mutagen.File(player / copy).info.channels == 1
     length = mutagen.File(player / copy).info.length
     assert abs(length - 4) < 0.25, length  # 6 s at 1.5×
     assert abs(loudness(player / copy) - LOUDNESS_TARGET) < 1
