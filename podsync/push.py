@@ -153,7 +153,7 @@ def finished_here(app: App, cfg: Config, manifest: Manifest, played: set[str]) -
     ``skip_played``, what it could be given and does not hold.
     """
     held = {e.key for e in manifest.files.values()}
-    cached = {i.key for i in app.state.cached_items()}
+    cached = app.state.episode_keys(cached=True)
     if cfg.get("filters", "delete_played"):
         return played & (held | cached)
     if cfg.get("filters", "skip_played"):
@@ -352,6 +352,8 @@ def interrupted_push(device: Device, result: SyncResult) -> str:
 
 def _remove_unwanted_conversions(app: App) -> None:
     """Delete the cache's conversions that no registered player's settings want any more."""
+    if not app.home.converted_dir.is_dir():
+        return  # nothing was ever converted
     players = [
         PlayerFormats.from_config(app.config.for_device(d.name, d.profile))
         for d in app.state.devices()
@@ -381,14 +383,16 @@ def _take_over(app: App, manifest: Manifest, path: Path, folder: str, dry_run: b
     entries under keys this computer knows by others (older keys, a moved
     feed) are re-keyed; a dry run re-keys in memory and rebuilds nothing.
     """
-    episodes = app.state.episodes()
     warnings = []
     if (manifest.absent or manifest.problem) and not dry_run:
-        warnings += rebuild(manifest, path, folder, episodes)
+        warnings += rebuild(manifest, path, folder, app.state.episodes())
     elif manifest.problem:
         warnings.append(f"{manifest.problem} (a push rebuilds it from the files' tags)")
     moves = app.state.key_moves()
-    manifest.rekey(rekeyed(manifest.files, moves, episodes), record=not dry_run)
+    known = app.state.episode_keys()
+    unknown = {p: e for p, e in manifest.files.items() if e.key not in known}
+    if unknown:  # the episodes' tags are read only when some entry needs them
+        manifest.rekey(rekeyed(unknown, moves, app.state.episodes()), record=not dry_run)
     if not dry_run:
         manifest.mark_done(*[moves[k] for k in manifest.finished if k in moves])
     return warnings

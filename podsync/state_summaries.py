@@ -64,6 +64,11 @@ class Summaries:
         where = "played_at IS NULL AND reopened_at IS NOT NULL"
         return dict(self._rows(f"SELECT key, reopened_at FROM episodes WHERE {where}"))
 
+    def episode_keys(self, *, cached: bool = False) -> set[str]:
+        """The keys of every episode known (or only of the cached ones)."""
+        where = " WHERE cache_path IS NOT NULL" if cached else ""
+        return {r[0] for r in self._rows(f"SELECT key FROM episodes{where}")}
+
     def key_moves(self) -> dict[str, str]:
         """Old episode keys and the keys they became (after moves of their feeds)."""
         return dict(self._rows("SELECT old, new FROM key_moves"))

@@ -40,7 +40,10 @@ def clean_text(text: str | None, limit: int = MAX_TITLE) -> str | None:
     """
     if text is None:
         return None
-    text = _UNSAFE.sub("", _BREAKS.sub(" ", str(text))).strip()
+    text = str(text)
+    if len(text) <= limit and text.isprintable() and text.strip() == text:
+        return text  # the common case; isprintable() is False for every character cut below
+    text = _UNSAFE.sub("", _BREAKS.sub(" ", text)).strip()
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text

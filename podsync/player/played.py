@@ -101,15 +101,16 @@ def listened(scrobbles: Iterable[Scrobble], files: Mapping[str, Entry]) -> set[s
     those tags ignoring case, that one.  Two episodes a row cannot tell apart
     are both left alone.
     """
+    rows = [s for s in scrobbles if s.rating == "L"]
+    if not rows:
+        return set()  # no log, or nothing listened to: no index of the player needed
     exact: dict[tuple[str, str], set[str]] = defaultdict(set)
     folded: dict[tuple[str, str], set[str]] = defaultdict(set)
     for e in files.values():
         exact[(e.podcast, e.title)].add(e.key)
         folded[(e.podcast.casefold(), e.title.casefold())].add(e.key)
     keys = set()
-    for row in scrobbles:
-        if row.rating != "L":
-            continue
+    for row in rows:
         found = exact.get((row.album, row.title)) or folded.get(
             (row.album.casefold(), row.title.casefold()), set()
         )
