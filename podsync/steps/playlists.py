@@ -48,6 +48,7 @@ class Playlists:
             lists[name].append(item)
             lists[ALL].append(item)
         wanted = {self._path(name): items for name, items in lists.items()}
+        entries = {item.location: self._entry(item) for item in lists[ALL]}
         for relpath in sorted(p for p in self.manifest.others if p.endswith(PLAYLIST_SUFFIX)):
             if relpath not in wanted:
                 with contextlib.suppress(UnsafePath):
@@ -58,7 +59,7 @@ class Playlists:
             if not owned and player.exists(relpath):
                 self.skipped.append(relpath)  # the user's own file of that name
                 continue
-            data = self._render(items).encode("utf-8")
+            data = _render(items, entries).encode("utf-8")
             try:
                 if player.holds(relpath, data):
                     continue
@@ -72,12 +73,6 @@ class Playlists:
         file = f"{name}{PLAYLIST_SUFFIX}"
         return str(PurePosixPath(self.folder) / file) if self.folder else file
 
-    def _render(self, items: list[MediaItem]) -> str:
-        lines = ["#EXTM3U"]
-        for item in sorted(items, key=lambda i: (i.published, i.podcast, i.title)):
-            lines.append(self._entry(item))
-        return "\n".join(lines) + "\n"
-
     def _entry(self, item: MediaItem) -> str:
         """An item's two lines, with its path relative to the playlists' folder."""
         inside = f"{self.folder}/" if self.folder else ""
@@ -87,6 +82,14 @@ class Playlists:
             else posixpath.relpath(item.location, self.folder)
         )
         return f"#EXTINF:-1,{_line(item.podcast)} - {_line(item.title)}\n{_line(relative)}"
+
+
+def _render(items: list[MediaItem], entries: dict[str, str]) -> str:
+    """A playlist of ``items``, oldest first, from each item's rendered entry."""
+    lines = ["#EXTM3U"]
+    for item in sorted(items, key=lambda i: (i.published, i.podcast, i.title)):
+        lines.append(entries[item.location])
+    return "\n".join(lines) + "\n"
 
 
 def _line(text: str) -> str:
