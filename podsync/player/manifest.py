@@ -227,6 +227,23 @@ class Manifest:
         with self._lock:
             self.others.add(path)
 
+    def write_own(self, path: str, data: bytes) -> bool:
+        """Write ``data`` at ``path`` as podsync's own file (a playlist, a cover), recording
+        it first; False, writing nothing, where a file of the user's or a link, folder or
+        FIFO holds the name.  An unchanged file is not rewritten."""
+        owned = self.owns(path)
+        if not owned and self.player.exists(path):
+            return False
+        try:
+            if self.player.holds(path, data):
+                return True
+            if not owned:
+                self.own(path)
+            self.player.write_atomically(path, data)
+        except UnsafePath:
+            return False
+        return True
+
     def mark_done(self, *keys: str) -> None:
         """Record that the episodes ``keys`` are finished on this player (now)."""
         new = [k for k in keys if k not in self.finished]

@@ -140,16 +140,5 @@ class Covers:
                 if folder and folder != self.folder:  # never the player's root or its folder
                     player.remove_folder(folder)  # once empty
         for relpath, cover in sorted(wanted.items()):
-            owned = self.manifest.owns(relpath)
-            if not owned and player.exists(relpath):
-                self.skipped.append(relpath)
-                continue
-            data = cover.read_bytes()
-            try:
-                if player.holds(relpath, data):
-                    continue
-                if not owned:
-                    self.manifest.own(relpath)
-                player.write_atomically(relpath, data)
-            except UnsafePath:
-                self.skipped.append(relpath)  # a link, folder or FIFO took its place
+            if not self.manifest.write_own(relpath, cover.read_bytes()):
+                self.skipped.append(relpath)  # the user's file of that name, or a link

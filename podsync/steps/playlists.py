@@ -55,19 +55,8 @@ class Playlists:
                     player.remove(relpath)  # a link or anything not a file is left alone
                 self.manifest.forget(relpath)
         for relpath, items in wanted.items():
-            owned = self.manifest.owns(relpath)
-            if not owned and player.exists(relpath):
-                self.skipped.append(relpath)  # the user's own file of that name
-                continue
-            data = _render(items, entries).encode("utf-8")
-            try:
-                if player.holds(relpath, data):
-                    continue
-                if not owned:
-                    self.manifest.own(relpath)
-                player.write_atomically(relpath, data)
-            except UnsafePath:
-                self.skipped.append(relpath)  # a link, folder or FIFO took its place
+            if not self.manifest.write_own(relpath, _render(items, entries).encode("utf-8")):
+                self.skipped.append(relpath)  # the user's file of that name, or a link
 
     def _path(self, name: str) -> str:
         file = f"{name}{PLAYLIST_SUFFIX}"
