@@ -179,12 +179,18 @@ SCHEMA_VERSION = len(MIGRATIONS)
 def open_database(path: Path) -> sqlite3.Connection:
     """Open the database at ``path`` (autocommit, shared by threads), migrated to this version."""
     refuse_newer(path)
+    db = connect(path)
+    migrate(db)
+    return db
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection to ``path`` with the SQL functions the migrations call: podsync's own
+    rules for cleaning text and for feed and episode identities."""
     db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
-    # The migrations may clean text with podsync's own rules, and compute identities.
     db.create_function("clean_text", 2, clean_text, deterministic=True)
     db.create_function("podsync_feed_identity", 1, feed_identity, deterministic=True)
     db.create_function("podsync_episode_key", 2, episode_key, deterministic=True)
-    migrate(db)
     return db
 
 
@@ -204,13 +210,14 @@ def refuse_newer(path: Path) -> None:
         )
 
 
-def migrate(db: sqlite3.Connection) -> None:
-    """Apply the missing migrations, each in its own transaction."""
+def migrate(db: sqlite3.Connection, up_to: int | None = None) -> None:
+    """Apply the missing migrations, each in its own transaction, up to schema ``up_to``
+    (default: this version's)."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
     db.execute("PRAGMA foreign_keys=ON")
-    for number in range(version, SCHEMA_VERSION):
+    for number in range(version, SCHEMA_VERSION if up_to is None else up_to):
         try:
             db.executescript(
                 f"BEGIN IMMEDIATE; {MIGRATIONS[number]};"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -131,6 +132,15 @@ def podsync(home: Path) -> Run:
 
 
 AUDIO = {".mp3", ".m4a", ".ogg", ".opus"}
+
+
+def database_at(path: Path, version: int) -> sqlite3.Connection:
+    """A state database as podsync's schema ``version`` left it (to test what comes after)."""
+    from podsync.schema import connect, migrate
+
+    db = connect(path)
+    migrate(db, up_to=version)
+    return db
 
 
 def media_files(root: Path) -> list[str]:

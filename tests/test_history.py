@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import time
 from pathlib import Path
 
 import pytest
 
+from conftest import database_at
 from http_faults import status
 from podsync.errors import UsageError
 from podsync.history import Event, events, parse_since, record
-from podsync.schema import MIGRATIONS
 from podsync.state import State
 
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
@@ -74,10 +73,7 @@ def test_the_history_is_bounded(tmp_path: Path) -> None:
 
 def test_a_database_of_the_previous_version_gains_the_history(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
-    db = sqlite3.connect(path)
-    db.create_function("clean_text", 2, lambda text, limit: text)  # what State provides
-    for number, migration in enumerate(MIGRATIONS[:7], start=1):  # before the history (8)
-        db.executescript(f"{migration}; PRAGMA user_version = {number};")
+    db = database_at(path, 7)  # before the history (8)
     db.execute("INSERT INTO podcasts (url, title, added_at) VALUES ('http://h/f', 'Pod', 0)")
     db.commit()
     db.close()

@@ -8,13 +8,12 @@ import sqlite3
 import time
 from pathlib import Path
 
-from conftest import Run, media_files
+from conftest import Run, database_at, media_files
 from http_faults import redirect
 from podsync.identity import episode_identity, episode_key, feed_identity, normalize_url
 from podsync.model import Episode, FeedEntry
 from podsync.player.adopt import rekeyed
 from podsync.player.manifest import Entry
-from podsync.schema import MIGRATIONS
 from podsync.state import State
 
 
@@ -76,9 +75,7 @@ def test_a_move_rekeys_and_records_it(tmp_path: Path) -> None:
 
 def test_version_9_database_gets_stable_keys(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
-    db = sqlite3.connect(path)
-    db.create_function("clean_text", 2, lambda text, _n: text)
-    db.executescript("; ".join(MIGRATIONS[:9]) + "; PRAGMA user_version = 9;")
+    db = database_at(path, 9)
     url = "https://Example.org/feed/"
     old = hashlib.sha1(f"{url}\ng1".encode()).hexdigest()[:16]  # the key of version 9
     db.execute("INSERT INTO podcasts (id, url, title, added_at) VALUES (1, ?, 'Pod', 0)", (url,))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import database_at
 from podsync.errors import StateError
 from podsync.identity import episode_key
 from podsync.model import FeedEntry
@@ -75,11 +76,9 @@ def test_failed_migration_leaves_the_old_version(tmp_path: Path, monkeypatch) ->
 
 
 def test_version_1_database_is_migrated_in_place(tmp_path: Path) -> None:
-    from podsync.schema import MIGRATIONS
 
     path = tmp_path / "s.db"
-    db = sqlite3.connect(path)
-    db.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+    db = database_at(path, 1)
     db.execute("INSERT INTO podcasts (url, title, added_at) VALUES ('http://h/f', 'Pod', 0)")
     db.commit()
     db.close()
@@ -95,11 +94,9 @@ def test_version_1_database_is_migrated_in_place(tmp_path: Path) -> None:
 
 
 def test_version_3_database_loses_the_quick_check(tmp_path: Path) -> None:
-    from podsync.schema import MIGRATIONS
 
     path = tmp_path / "s.db"
-    db = sqlite3.connect(path)
-    db.executescript("; ".join(MIGRATIONS[:3]) + "; PRAGMA user_version = 3;")
+    db = database_at(path, 3)
     db.execute(
         "INSERT INTO devices (id, name, path, folder, added_at) VALUES ('d', 'x', '/', '', 0)"
     )
@@ -116,11 +113,9 @@ def test_version_3_database_loses_the_quick_check(tmp_path: Path) -> None:
 
 
 def test_version_4_database_gets_its_titles_cleaned(tmp_path: Path) -> None:
-    from podsync.schema import MIGRATIONS
 
     path = tmp_path / "s.db"
-    db = sqlite3.connect(path)
-    db.executescript("; ".join(MIGRATIONS[:4]) + "; PRAGMA user_version = 4;")
+    db = database_at(path, 4)
     db.execute(
         "INSERT INTO podcasts (url, title, error, added_at)"
         " VALUES ('http://h/f', 'Pod\x1b]52;c;cm0gLXJmIH4=\x07cast', 'bad\x9b2J', 0)"
@@ -142,13 +137,9 @@ def test_version_4_database_gets_its_titles_cleaned(tmp_path: Path) -> None:
 
 
 def test_version_5_database_gains_profiles_and_feed_images(tmp_path: Path) -> None:
-    from podsync.schema import MIGRATIONS
-    from podsync.text import clean_text
 
     path = tmp_path / "s.db"
-    db = sqlite3.connect(path)
-    db.create_function("clean_text", 2, clean_text, deterministic=True)
-    db.executescript("; ".join(MIGRATIONS[:5]) + "; PRAGMA user_version = 5;")
+    db = database_at(path, 5)
     db.execute(
         "INSERT INTO devices (id, name, path, folder, added_at) VALUES ('d', 'old', '/', '', 0)"
     )
@@ -168,14 +159,10 @@ def test_version_5_database_gains_profiles_and_feed_images(tmp_path: Path) -> No
 def test_database_of_the_previous_version_gains_chosen_titles_and_unsubscribing(
     tmp_path: Path,
 ) -> None:
-    from podsync.schema import MIGRATIONS
-    from podsync.text import clean_text
 
     previous = 6  # before version 7 added chosen titles
     path = tmp_path / "s.db"
-    db = sqlite3.connect(path)
-    db.create_function("clean_text", 2, clean_text)  # as State does for version 5
-    db.executescript("; ".join(MIGRATIONS[:previous]) + f"; PRAGMA user_version = {previous};")
+    db = database_at(path, previous)
     db.execute("INSERT INTO podcasts (url, title, added_at) VALUES ('http://h/f', 'Pod', 0)")
     db.commit()
     db.close()
@@ -195,12 +182,9 @@ def test_database_of_the_previous_version_gains_chosen_titles_and_unsubscribing(
 
 def test_version_8_scrobbler_offset_becomes_a_log_position(tmp_path: Path) -> None:
     from podsync.model import LogPosition
-    from podsync.schema import MIGRATIONS
 
     path = tmp_path / "s.db"
-    db = sqlite3.connect(path)
-    db.create_function("clean_text", 2, lambda text, _n: text)
-    db.executescript("; ".join(MIGRATIONS[:8]) + "; PRAGMA user_version = 8;")
+    db = database_at(path, 8)
     db.execute(
         "INSERT INTO devices (id, name, path, folder, added_at, scrobbler_offset)"
         " VALUES ('d', 'x', '/', '', 0, 321)"
