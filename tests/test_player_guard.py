@@ -120,8 +120,9 @@ def test_a_title_never_adds_a_line_to_a_playlist(tmp_path: Path) -> None:
         MediaItem("a", "Show\nInjected", evil, 1.0, "Podcasts/Show/a.mp3", 1),
         MediaItem("b", "Show\nInjected", "Fine", 2.0, "Podcasts/Show/b.mp3", 1),
     ]
-    lists = Playlists(tmp_path, "Podcasts", Manifest(tmp_path))
-    lists.finish(Listing(items))
+    manifest = Manifest(tmp_path)
+    Playlists(tmp_path, "Podcasts", manifest).finish(Listing(items))
+    manifest.save()  # puts them in place
     written = list((tmp_path / "Podcasts").glob("*.m3u8"))
     assert len(written) == 2
     for playlist in written:

@@ -173,10 +173,12 @@ def test_covers_are_written_beside_episodes_and_only_podsyncs_removed(tmp_path: 
         MediaItem("b", "B", "t", 1.0, "Podcasts/B/y.mp3"),
     ]
     covers.finish(Listing(held))
+    manifest.save()  # puts them in place
     assert (player / "Podcasts" / "A" / "cover.jpg").read_bytes() == art.read_bytes()
     assert (player / "Podcasts" / "B" / "cover.jpg").read_bytes() == b"the user's own"
     assert covers.skipped == ["Podcasts/B/cover.jpg"]
 
     covers.finish(Listing(held[1:]))  # A's last episode was deleted
+    manifest.save()
     assert not (player / "Podcasts" / "A").exists()
     assert (player / "Podcasts" / "B" / "cover.jpg").read_bytes() == b"the user's own"

@@ -18,12 +18,12 @@ import json
 import os
 import re
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from podsync.errors import DeviceError
-from podsync.fileio import fsync_dir, rename_noreplace
+from podsync.fileio import fsync_dir, rename_noreplace, sync_files
 
 MAX_JSON_DEPTH = 16
 """podsync's own JSON is at most three levels deep."""
@@ -196,22 +196,21 @@ class Player:
 
         A link, folder or special file at ``relpath`` is left alone (:class:`UnsafePath`).
         """
-        final = self.path(relpath, create=True)
-        tmp = f"{relpath.rpartition('/')[0]}/.{final.name}.tmp".lstrip("/")
-        self.remove(tmp)  # left by a crash
-        self.write_new(tmp, data)
-        try:
-            with contextlib.suppress(FileNotFoundError):
-                mode = os.lstat(final).st_mode
-                if not stat.S_ISREG(mode):
-                    raise UnsafePath(f"{relpath} on the player is not a regular file; left alone")
-            self.check()
-            os.replace(self.path(tmp), final)
-        except BaseException:
-            with contextlib.suppress(OSError, DeviceError):
-                self.remove(tmp)
-            raise
-        fsync_dir(final.parent)
+        pending = PendingWrites(self)
+        pending.write(relpath, data)
+        pending.commit()
+        if pending.refused:
+            raise UnsafePath(pending.refused[0])
+
+    def replace(self, tmprel: str, relpath: str) -> Path:
+        """Rename ``tmprel`` over the regular file ``relpath`` (or to it); its folder."""
+        final = self.path(relpath)
+        with contextlib.suppress(FileNotFoundError):
+            if not stat.S_ISREG(os.lstat(final).st_mode):
+                raise UnsafePath(f"{relpath} on the player is not a regular file; left alone")
+        self.check()
+        os.replace(self.path(tmprel), final)
+        return final.parent
 
     def rename_new(self, tmp: Path, final: Path) -> None:
         """Rename ``tmp`` to ``final`` unless something is there (FileExistsError)."""
@@ -247,6 +246,58 @@ class Player:
         self.check()
         with contextlib.suppress(OSError, UnsafePath):
             os.rmdir(self.folder(relfolder))
+
+
+class PendingWrites:
+    """Files to replace on a player all or nothing, together: one sync for them all.
+
+    Each is written now beside its final name (``.NAME.tmp``); :meth:`commit`
+    syncs them (and any other files given, such as the journal record that
+    claims them) at once, then renames each into place and syncs their folders.
+    """
+
+    def __init__(self, player: Player) -> None:
+        self.player = player
+        self.writes: list[tuple[str, str]] = []
+        """(temporary, final) paths, in the order written."""
+        self.refused: list[str] = []
+        """Why a file was not put in place (a link or folder took its name meanwhile)."""
+
+    def write(self, relpath: str, data: bytes) -> None:
+        """Write ``data`` for ``relpath`` under its temporary name (not synced)."""
+        name = self.player.path(relpath, create=True).name
+        tmp = f"{relpath.rpartition('/')[0]}/.{name}.tmp".lstrip("/")
+        self.player.remove(tmp)  # left by a crash
+        self.player.write_new(tmp, data, sync=False)
+        self.writes.append((tmp, relpath))
+
+    def commit(self, also: Iterable[Path] = (), folders: Iterable[Path] = ()) -> None:
+        """Sync the files written and ``also`` and ``folders``, then rename the files.
+
+        A sync error stops before any rename (the temporary files are removed);
+        a name taken by a link or folder meanwhile is left alone (:attr:`refused`).
+        """
+        writes, self.writes = self.writes, []
+        try:
+            errors = sync_files([*(self.player.path(t) for t, _ in writes), *also])
+            if errors:
+                raise next(iter(errors.values()))
+            for folder in folders:
+                fsync_dir(folder)  # renames the new files depend on reach the disk first
+            renamed = set()
+            for tmp, relpath in writes:
+                try:
+                    renamed.add(self.player.replace(tmp, relpath))
+                except UnsafePath as exc:
+                    self.refused.append(str(exc))
+                    self.player.remove(tmp)
+        except BaseException:
+            for tmp, _ in writes:
+                with contextlib.suppress(OSError, DeviceError):
+                    self.player.remove(tmp)
+            raise
+        for folder in renamed:
+            fsync_dir(folder)
 
 
 def _not_a_folder(root: Path, path: Path, mode: int) -> str:

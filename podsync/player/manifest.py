@@ -5,8 +5,10 @@ never touches a file it does not own.  Each change is first written to the
 journal as a small file of its own (players and phones that cannot append to
 a file can all create one): one record for a batch of copies, synced with
 their data before their renames, and one for each other change.  The journal
-is folded into ``manifest.json`` by an atomic rewrite at the end of a push; a
-push cut short by an unplug or a crash is recovered at the next load.
+is folded into ``manifest.json`` by an atomic rewrite at the end of a push,
+together with podsync's other files (playlists, covers) and the record that
+claims them: one sync for all, then the renames.  A push cut short by an
+unplug or a crash is recovered at the next load.
 Players written by older versions hold one record per copy: they are read
 the same way.  A
 missing or unreadable manifest means "owns nothing", never "owns everything";
@@ -22,11 +24,12 @@ import re
 import stat
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from podsync.player.guard import Player, UnsafePath, load_json
+from podsync.player.guard import PendingWrites, Player, UnsafePath, load_json
 from podsync.player.ownership import intent_counts
 
 MARKER_DIR = ".podsync"
@@ -79,7 +82,11 @@ class Manifest:
         self.problem: str | None = None
         self.absent = False
         """Whether the player holds no ``manifest.json`` (new, or deleted by someone)."""
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # save() writes a journal record while it holds it
+        self._pending = PendingWrites(self.player)
+        """Files of :meth:`write_own`, put in place by :meth:`save`."""
+        self._claims: list[str] = []
+        """Their paths that are not podsync's yet: recorded by :meth:`save`."""
         self._sequence = 0
         self._changed = True
         """Whether ``manifest.json`` lags behind (it is missing, or a journal was written)."""
@@ -228,20 +235,27 @@ class Manifest:
             self.others.add(path)
 
     def write_own(self, path: str, data: bytes) -> bool:
-        """Write ``data`` at ``path`` as podsync's own file (a playlist, a cover), recording
-        it first; False, writing nothing, where a file of the user's or a link, folder or
-        FIFO holds the name.  An unchanged file is not rewritten."""
+        """Write ``data`` at ``path`` as podsync's own file (a playlist, a cover); False,
+        writing nothing, where a file of the user's or a link, folder or FIFO holds the
+        name.  An unchanged file is not rewritten.
+
+        The file is put in place by :meth:`save`, with the manifest: one sync for
+        them all, after the record that claims it.
+        """
         owned = self.owns(path)
         if not owned and self.player.exists(path):
             return False
         try:
             if self.player.holds(path, data):
                 return True
-            if not owned:
-                self.own(path)
-            self.player.write_atomically(path, data)
+            self._pending.write(path, data)
         except UnsafePath:
             return False
+        with self._lock:
+            if not owned:
+                self._claims.append(path)
+                self.others.add(path)
+            self._changed = True
         return True
 
     def mark_done(self, *keys: str) -> None:
@@ -305,11 +319,20 @@ class Manifest:
             self.player.write_new(name, data, sync=sync)
             return self.player.path(name)
 
-    def save(self) -> None:
-        """Fold the journal into ``manifest.json`` atomically (if anything changed)."""
+    def save(self, synced: Iterable[Path] = ()) -> None:
+        """Fold the journal into ``manifest.json`` atomically (if anything changed).
+
+        The files of :meth:`write_own`, the manifest and the record claiming them
+        are synced together, with the folders ``synced`` (where episodes were
+        renamed: they must be there before the manifest lists them), and then
+        renamed into place.
+        """
         with self._lock:
             if not self._changed:
                 return
+            pending, self._pending = self._pending, PendingWrites(self.player)
+            claims, self._claims = self._claims, []
+            record = [self._journal(_own_batch(claims), sync=False)] if claims else []
             self.finished = dict(list(self.finished.items())[-MAX_FINISHED:])
             self.reopened = dict(
                 sorted(self.reopened.items(), key=lambda kv: kv[1])[-MAX_FINISHED:]
@@ -320,13 +343,16 @@ class Manifest:
                 "done": list(self.finished),
                 "others": sorted(self.others),
             }
-            self.player.write_atomically(
+            pending.write(
                 f"{MARKER_DIR}/{FINISHED}",
                 json.dumps({"finished": self.finished, "reopened": self.reopened}).encode(),
             )
-            self.player.write_atomically(
+            pending.write(
                 f"{MARKER_DIR}/{MANIFEST}", json.dumps(data, ensure_ascii=False, indent=1).encode()
             )
+            pending.commit(record, synced)
+            if pending.refused:
+                raise UnsafePath(pending.refused[-1])  # the journal keeps the record
             for name in self._journal_names():
                 self.player.remove(f"{MARKER_DIR}/{JOURNAL}/{name}")
             self._changed = False
@@ -338,6 +364,10 @@ class Manifest:
             return sorted(n for n in os.listdir(folder) if _JOURNAL_NAME.fullmatch(n))
         except (OSError, UnsafePath):
             return []
+
+
+def _own_batch(paths: list[str]) -> dict:
+    return {"op": "batch", "ops": [{"op": "own", "path": p} for p in paths]}
 
 
 def _of(value: object, kind: type | tuple[type, ...]) -> Any:

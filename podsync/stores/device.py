@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from podsync.errors import PodsyncError, SkipItem
-from podsync.fileio import copy_file, fsync_dir, sync_files
+from podsync.fileio import copy_file, sync_files
 from podsync.model import MediaItem
 from podsync.names import DEFAULT_TEMPLATE, MAX_NAME, episode_path, with_counter
 from podsync.player.guard import UnsafePath
@@ -375,9 +375,6 @@ class DeviceStore(MediaStore):
 
     def commit(self) -> None:
         self._commit_due(now=True)  # failures not collected by settle() are moot now
-        for folder in self._renamed:
-            fsync_dir(folder)  # the renames reach the disk before the manifest lists them
-        self._renamed.clear()
         for path, key in self.vanished().items():
             self.manifest.mark_done(key)
             self.manifest.forget(path)
@@ -386,7 +383,9 @@ class DeviceStore(MediaStore):
             shutil.rmtree(self._staging, ignore_errors=True)
             self._staging = None
         try:
-            self.manifest.save()
+            # the renames reach the disk before the manifest lists them
+            self.manifest.save(synced=self._renamed)
+            self._renamed.clear()
         except (OSError, UnsafePath) as exc:
             # The journal already holds every change; the next push folds it in.
             why = exc.strerror if isinstance(exc, OSError) else str(exc)
