@@ -133,6 +133,31 @@ def test_a_title_never_adds_a_line_to_a_playlist(tmp_path: Path) -> None:
         assert all(c == "\n" or c.isprintable() for c in playlist.read_text())
 
 
+def test_a_link_that_takes_a_playlists_name_before_the_save_is_left_alone(
+    tmp_path: Path,
+) -> None:
+    items = [MediaItem("a", "Show", "One", 1.0, "Podcasts/Show/a.mp3", 1)]
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("the user's")
+    manifest = Manifest(tmp_path)
+    Playlists(tmp_path, "Podcasts", manifest).finish(Listing(items))
+    pending = sorted(p.name for p in (tmp_path / "Podcasts").iterdir())
+    assert pending == [".All podcasts.m3u8.tmp", ".Show.m3u8.tmp"]  # nothing in place yet
+    (tmp_path / "Podcasts" / "Show.m3u8").symlink_to(target)  # the race
+
+    refused = manifest.save()
+
+    assert refused == ["Podcasts/Show.m3u8 on the player is not a regular file; left alone"]
+    assert target.read_text() == "the user's"
+    assert (tmp_path / "Podcasts" / "Show.m3u8").is_symlink()
+    assert sorted(p.name for p in (tmp_path / "Podcasts").iterdir()) == [
+        "All podcasts.m3u8",
+        "Show.m3u8",
+    ]
+    assert "Podcasts/All podcasts.m3u8" in Manifest.load(tmp_path).others
+    assert list((tmp_path / ".podsync" / "journal").iterdir()) == []
+
+
 def removals(path: Path) -> list[str]:
     """Calls in ``path`` that remove a file or a folder."""
     found = []

@@ -199,8 +199,8 @@ class Player:
         pending = PendingWrites(self)
         pending.write(relpath, data)
         pending.commit()
-        if pending.refused:
-            raise UnsafePath(pending.refused[0])
+        for why in pending.refused.values():
+            raise UnsafePath(why)
 
     def replace(self, tmprel: str, relpath: str) -> Path:
         """Rename ``tmprel`` over the regular file ``relpath`` (or to it); its folder."""
@@ -260,8 +260,8 @@ class PendingWrites:
         self.player = player
         self.writes: list[tuple[str, str]] = []
         """(temporary, final) paths, in the order written."""
-        self.refused: list[str] = []
-        """Why a file was not put in place (a link or folder took its name meanwhile)."""
+        self.refused: dict[str, str] = {}
+        """Files not put in place (a link or folder took the name meanwhile): path → why."""
 
     def write(self, relpath: str, data: bytes) -> None:
         """Write ``data`` for ``relpath`` under its temporary name (not synced)."""
@@ -289,7 +289,7 @@ class PendingWrites:
                 try:
                     renamed.add(self.player.replace(tmp, relpath))
                 except UnsafePath as exc:
-                    self.refused.append(str(exc))
+                    self.refused[relpath] = str(exc)
                     self.player.remove(tmp)
         except BaseException:
             for tmp, _ in writes:

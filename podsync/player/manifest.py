@@ -319,17 +319,18 @@ class Manifest:
             self.player.write_new(name, data, sync=sync)
             return self.player.path(name)
 
-    def save(self, synced: Iterable[Path] = ()) -> None:
+    def save(self, synced: Iterable[Path] = ()) -> list[str]:
         """Fold the journal into ``manifest.json`` atomically (if anything changed).
 
         The files of :meth:`write_own`, the manifest and the record claiming them
         are synced together, with the folders ``synced`` (where episodes were
         renamed: they must be there before the manifest lists them), and then
-        renamed into place.
+        renamed into place.  Returns why any of them was left out (a link or a
+        folder took its name meanwhile).
         """
         with self._lock:
             if not self._changed:
-                return
+                return []
             pending, self._pending = self._pending, PendingWrites(self.player)
             claims, self._claims = self._claims, []
             record = [self._journal(_own_batch(claims), sync=False)] if claims else []
@@ -351,11 +352,13 @@ class Manifest:
                 f"{MARKER_DIR}/{MANIFEST}", json.dumps(data, ensure_ascii=False, indent=1).encode()
             )
             pending.commit(record, synced)
-            if pending.refused:
-                raise UnsafePath(pending.refused[-1])  # the journal keeps the record
+            for path, why in pending.refused.items():
+                if path.startswith(f"{MARKER_DIR}/"):
+                    raise UnsafePath(why)  # the journal keeps the record
             for name in self._journal_names():
                 self.player.remove(f"{MARKER_DIR}/{JOURNAL}/{name}")
             self._changed = False
+            return list(pending.refused.values())
 
     def _journal_names(self) -> list[str]:
         """The journal's entries: only names podsync gives them, in a real folder."""

@@ -384,8 +384,10 @@ class DeviceStore(MediaStore):
             self._staging = None
         try:
             # the renames reach the disk before the manifest lists them
-            self.manifest.save(synced=self._renamed)
+            refused = self.manifest.save(synced=self._renamed)
             self._renamed.clear()
+            if refused:
+                self.warning = "; ".join(refused)
         except (OSError, UnsafePath) as exc:
             # The journal already holds every change; the next push folds it in.
             why = exc.strerror if isinstance(exc, OSError) else str(exc)
