@@ -22,7 +22,7 @@ from podsync.names import episode_path, with_counter
 from podsync.sizes import human_size
 from podsync.state import State
 from podsync.stores.base import MediaStore, PostProcess, Transfer, write_then_rename
-from podsync.stores.feed import validator_path
+from podsync.stores.feed import DOWNLOAD_CHUNK, validator_path
 
 
 class ReserveReached(PodsyncError):
@@ -38,6 +38,8 @@ class CacheStore(MediaStore):
     With a ``reserve``, a download stops (and its partial file goes) as soon as
     the disk has less than that free: checked as the bytes arrive, so a feed
     that gives no length, a wrong one, or a body that never ends cannot fill it.
+    Such a download also leaves room for what the others in flight still have
+    to receive of their stated sizes: a runaway never starves an honest one.
     """
 
     name = "cache"
@@ -48,6 +50,8 @@ class CacheStore(MediaStore):
         self.reserve = reserve
         self._naming = threading.Lock()
         self._taken: set[str] | None = None
+        self._sized: dict[str, tuple[Path, int]] = {}
+        """Downloads in flight with a stated size: key → (partial file, size)."""
 
     def list(self) -> list[MediaItem]:
         """The cached episodes, from the database and one listing of each podcast's folder.
@@ -119,6 +123,9 @@ class CacheStore(MediaStore):
         watched = (
             transfer.watched(lambda: self._hold_reserve(item, tmp)) if self.reserve else transfer
         )
+        if item.size:
+            with self._naming:
+                self._sized[item.key] = (tmp, item.size)
         try:
             size = write_then_rename(
                 lambda path: source.export(item, path, watched or transfer),
@@ -140,6 +147,9 @@ class CacheStore(MediaStore):
             with self._naming:
                 self._release(relpath)
             raise
+        finally:
+            with self._naming:
+                self._sized.pop(item.key, None)
         return replace(item, location=relpath, size=size)
 
     def adopt(self, item: MediaItem, source: Path, transfer: Transfer) -> bool:
@@ -180,15 +190,27 @@ class CacheStore(MediaStore):
 
     def _hold_reserve(self, item: MediaItem, part: Path) -> None:
         """Stop the download of ``item`` into ``part`` once the disk is down to the reserve."""
-        free = self.free_space()
-        if free is None or free >= self.reserve:
+        free, owed = self.free_space(), self._owed(item.key)
+        if free is None or free >= self.reserve + owed + DOWNLOAD_CHUNK:
             return
-        got = part.stat().st_size if part.exists() else 0
+        got = _size(part)
+        if free >= self.reserve and item.size and got <= item.size:
+            return  # within its stated size: the room left is for it too
         said = f"the feed said {human_size(item.size)}" if item.size else "the feed gave no size"
+        others = f", and {human_size(owed)} kept for the downloads in flight" if owed else ""
         raise ReserveReached(
             f"stopped after {human_size(got)} ({said}): the cache's disk is down to "
-            f"fetch.cache_reserve ({human_size(self.reserve)} free); the partial file was removed"
+            f"fetch.cache_reserve ({human_size(self.reserve)} free){others};"
+            " the partial file was removed"
         )
+
+    def _owed(self, key: str) -> int:
+        """What the other downloads in flight have still to receive of their stated sizes
+        (a download beyond its own leaves room for them, and a chunk more, so they never
+        see the disk below the reserve because of it)."""
+        with self._naming:
+            others = [v for k, v in self._sized.items() if k != key]
+        return sum(max(0, size - _size(part)) for part, size in others)
 
     def remove(self, item: MediaItem) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -211,3 +233,10 @@ class CacheStore(MediaStore):
     def _release(self, relpath: str) -> None:
         if self._taken is not None:
             self._taken.discard(relpath.casefold())
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0

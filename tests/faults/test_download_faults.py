@@ -4,6 +4,7 @@ and files that change between a download and its resume."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import threading
 import time
@@ -16,7 +17,7 @@ import pytest
 from http_faults import drop_after, endless_audio
 from podsync.cli.demo_server import silent_mp3
 
-from .support import assert_cache_consistent, cached_titles, write_config
+from .support import assert_cache_consistent, cached_titles, trickle, write_config
 
 TMPFS_MB = 12
 RESERVE_MB = 5
@@ -120,6 +121,39 @@ def test_the_cache_reserve_holds_during_a_download_that_never_ends(
     assert [p.name for p in small_cache.rglob(".*")] == []
     assert_cache_consistent(home)
     assert disk.free() > (TMPFS_MB - 1) * 2**20
+
+
+def test_a_runaway_download_leaves_room_for_the_honest_ones_in_flight(
+    podsync, server, small_cache: Path, home: Path
+) -> None:
+    """Two slow downloads of stated size are in flight while one without a size fills the
+    disk: it stops while there is still room for what they have to come, and they complete
+    (they never see the disk at the reserve because of it)."""
+    good = silent_mp3(64)  # about 1 MB each
+    for name in ("slow1", "slow2"):
+        server.add(f"liar/{name}.mp3", good, "audio/mpeg")
+        server.faults[f"/liar/{name}.mp3"] = trickle(good, chunk=16384, pause=0.02)
+    server.faults["/liar/endless.mp3"] = endless_audio(None)
+    items = [
+        ("Endless", "liar/endless.mp3", None),
+        ("Slow one", "liar/slow1.mp3", str(len(good))),
+        ("Slow two", "liar/slow2.mp3", str(len(good))),
+    ]
+    url = server.add("liar/feed.xml", feed(server.base_url, items), "application/rss+xml")
+    write_config(home, f'[fetch]\ncache_reserve = "{RESERVE_MB} MiB"\n')
+    podsync("subscribe", url)
+
+    result = podsync("fetch", check=1, timeout=120)
+
+    stopped = re.search(
+        r"Endless: stopped after ([0-9.]+) MB .*kept for the downloads", result.stderr
+    )
+    assert stopped, result.stderr
+    room = (TMPFS_MB - RESERVE_MB) * 2**20 / 1e6  # 7.3 MB above the reserve
+    assert float(stopped[1]) < room - 1.5  # the slow ones' megabytes were left free
+    assert "Slow" not in result.stderr
+    assert cached_titles(home) == {"Slow one", "Slow two"}
+    assert_cache_consistent(home)
 
 
 def test_a_resume_never_joins_two_versions_of_a_file(podsync, server, home: Path) -> None:
