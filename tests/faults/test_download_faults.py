@@ -80,6 +80,21 @@ class LowestFree:
         self._thread.join()
 
 
+def beside_a_runaway(
+    podsync, server, home: Path, length: str | None, others: dict[str, bytes]
+) -> None:
+    """Subscribe to a feed of the endless episode (stating ``length``) and ``others``
+    (title → body, served at ``liar/1.mp3``, ``liar/2.mp3``…, with their sizes stated), on a
+    cache with its reserve."""
+    items = [("Endless", "liar/endless.mp3", length)]
+    for n, (title, body) in enumerate(others.items(), 1):
+        server.add(f"liar/{n}.mp3", body, "audio/mpeg")
+        items.append((title, f"liar/{n}.mp3", str(len(body))))
+    url = server.add("liar/feed.xml", feed(server.base_url, items), "application/rss+xml")
+    write_config(home, f'[fetch]\ncache_reserve = "{RESERVE_MB} MiB"\n')
+    podsync("subscribe", url)
+
+
 @pytest.mark.parametrize(
     ("length", "server_length"),
     [
@@ -93,17 +108,8 @@ def test_the_cache_reserve_holds_during_a_download_that_never_ends(
     podsync, server, small_cache: Path, home: Path, length: str | None, server_length: int | None
 ) -> None:
     good = silent_mp3(8)  # about 130 kB each
-    server.add("liar/good1.mp3", good, "audio/mpeg")
-    server.add("liar/good2.mp3", good, "audio/mpeg")
     server.faults["/liar/endless.mp3"] = endless_audio(server_length)
-    items = [
-        ("Endless", "liar/endless.mp3", length),
-        ("Good one", "liar/good1.mp3", str(len(good))),
-        ("Good two", "liar/good2.mp3", str(len(good))),
-    ]
-    url = server.add("liar/feed.xml", feed(server.base_url, items), "application/rss+xml")
-    write_config(home, f'[fetch]\ncache_reserve = "{RESERVE_MB} MiB"\n')
-    podsync("subscribe", url)
+    beside_a_runaway(podsync, server, home, length, {"Good one": good, "Good two": good})
 
     with LowestFree(small_cache) as disk:
         result = podsync("fetch", check=1, timeout=120)
@@ -130,18 +136,10 @@ def test_a_runaway_download_leaves_room_for_the_honest_ones_in_flight(
     disk: it stops while there is still room for what they have to come, and they complete
     (they never see the disk at the reserve because of it)."""
     good = silent_mp3(64)  # about 1 MB each
-    for name in ("slow1", "slow2"):
-        server.add(f"liar/{name}.mp3", good, "audio/mpeg")
-        server.faults[f"/liar/{name}.mp3"] = trickle(good, chunk=16384, pause=0.02)
+    for n in (1, 2):
+        server.faults[f"/liar/{n}.mp3"] = trickle(good, chunk=16384, pause=0.02)
     server.faults["/liar/endless.mp3"] = endless_audio(None)
-    items = [
-        ("Endless", "liar/endless.mp3", None),
-        ("Slow one", "liar/slow1.mp3", str(len(good))),
-        ("Slow two", "liar/slow2.mp3", str(len(good))),
-    ]
-    url = server.add("liar/feed.xml", feed(server.base_url, items), "application/rss+xml")
-    write_config(home, f'[fetch]\ncache_reserve = "{RESERVE_MB} MiB"\n')
-    podsync("subscribe", url)
+    beside_a_runaway(podsync, server, home, None, {"Slow one": good, "Slow two": good})
 
     result = podsync("fetch", check=1, timeout=120)
 
