@@ -10,18 +10,19 @@ import stat
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from podsync.errors import PodsyncError, SkipItem
 from podsync.fileio import copy_file, sync_files
 from podsync.model import MediaItem
-from podsync.names import DEFAULT_TEMPLATE, MAX_NAME, episode_path, with_counter
+from podsync.names import DEFAULT_TEMPLATE, MAX_NAME, episode_path
 from podsync.player.guard import UnsafePath
 from podsync.player.manifest import Entry, Manifest
 from podsync.player.ownership import changed
 from podsync.stores.base import MediaStore, PostProcess, Transfer, write_whole
 from podsync.stores.batch import Batch, Written, keep_mtime, write_record
+from podsync.stores.player_folders import PlayerFolders, join
 
 TMP_PREFIX = ".podsync-"
 TMP_SUFFIX = ".part"
@@ -29,16 +30,6 @@ log = logging.getLogger(__name__)
 
 MAX_CLASHES = 100
 """Names tried for one episode when files keep appearing at them during the push."""
-
-
-@dataclass
-class _Folder:
-    """One folder on the player, as the scan found it."""
-
-    files: set[str]
-    """Regular files, by their exact names."""
-    taken: set[str]
-    """Every entry's name (files, folders, links, anything), case-folded as FAT compares."""
 
 
 class DeviceStore(MediaStore):
@@ -71,10 +62,7 @@ class DeviceStore(MediaStore):
         player, made when first needed."""
         self.warning: str | None = None
         self._lock = threading.RLock()
-        self._folders: dict[str, _Folder] | None = None
-        """Each folder under the episode folder (by its path as on the player)."""
-        self._spelling: dict[str, str] = {}
-        """A folder's path as on the player, by its case-folded path."""
+        self._folders = PlayerFolders(self.player, self.folder)
         self._renamed: set[Path] = set()
         """Folders with renames not yet synced to the disk (synced once, at commit)."""
         self._listing: list[MediaItem] | None = None
@@ -94,11 +82,8 @@ class DeviceStore(MediaStore):
         """
         if self._listing is None:
             self._listing, self._vanished = [], {}
-            folders = self._scan()
             for path, e in list(self.manifest.files.items()):
-                folder, _, name = path.rpartition("/")
-                found = folders.get(folder)
-                if not (found and name in found.files) and not self._is_file(path):
+                if not self._folders.has_file(path) and not self._is_file(path):
                     self._vanished[path] = e.key
                     continue
                 self._listing.append(
@@ -112,44 +97,15 @@ class DeviceStore(MediaStore):
         except (OSError, UnsafePath):
             return False
 
-    def _scan(self) -> dict[str, _Folder]:
-        """The folders under the episode folder, from one walk per run (never through a link)."""
-        with self._lock:
-            if self._folders is None:
-                self._folders = {}
-                with contextlib.suppress(FileNotFoundError):
-                    self._walk(self.player.folder(self.folder), self.folder)
-                self._spelling = {f.casefold(): f for f in self._folders}
-            return self._folders
-
-    def _walk(self, top: Path, relfolder: str) -> None:
-        assert self._folders is not None
-        pending = [(top, relfolder)]
-        while pending:
-            path, rel = pending.pop()
-            files, names = set(), set()
-            try:
-                with os.scandir(path) as entries:
-                    for entry in entries:
-                        names.add(entry.name.casefold())
-                        if entry.is_dir(follow_symlinks=False):
-                            pending.append((path / entry.name, _join(rel, entry.name)))
-                        elif entry.is_file(follow_symlinks=False):
-                            files.add(entry.name)
-            except OSError:
-                continue  # unreadable: its files are looked up one by one
-            self._folders[rel] = _Folder(files, names)
-
     def clean_stale(self) -> int:
         """Remove podsync's own temporary files left by an interrupted push."""
         removed = 0
-        for folder, found in self._scan().items():
-            for name in [
-                n for n in found.files if n.startswith(TMP_PREFIX) and n.endswith(TMP_SUFFIX)
-            ]:
+        for relpath in self._folders.files():
+            name = relpath.rpartition("/")[2]
+            if name.startswith(TMP_PREFIX) and name.endswith(TMP_SUFFIX):
                 with contextlib.suppress(OSError, UnsafePath):
-                    if self.player.remove(_join(folder, name)) is None:
-                        found.files.discard(name)
+                    if self.player.remove(relpath) is None:
+                        self._folders.removed(relpath)
                         removed += 1
         return removed
 
@@ -166,15 +122,14 @@ class DeviceStore(MediaStore):
         """Write ``item`` to a temporary file; it is named with its batch (:meth:`_commit`)."""
         self._commit_due()
         *dirs, name = episode_path(item, self.template, self.max_length, self.ascii_names)
-        with self._lock:
-            folder = self._folder_for(dirs)
+        folder = self._folders.folder_for(dirs)
         self.player.folder(folder, create=True)
+        relpath = self._folders.claim(folder, name)
         with self._lock:
-            relpath = _join(folder, self._claim(folder, name))
             first = self._batch.begin()
         if first:  # its record's folder exists before the copies can fill the player
             self.manifest.prepare()
-        tmprel = _join(folder, f"{TMP_PREFIX}{item.key}{TMP_SUFFIX}")
+        tmprel = join(folder, f"{TMP_PREFIX}{item.key}{TMP_SUFFIX}")
         try:
             refused = self.player.remove(tmprel)  # left by a crash (clean_stale missed it)
             if refused:
@@ -182,7 +137,7 @@ class DeviceStore(MediaStore):
             tmp = self.player.path(tmprel)
             fill, expected, staged = self._filler(item, source, transfer, post)
         except BaseException:
-            self._unclaim(relpath)
+            self._folders.unclaim(relpath)
             raise
         log.info("copy: %s to %s", item.label, self.root / relpath)
         try:
@@ -197,7 +152,7 @@ class DeviceStore(MediaStore):
         except BaseException:
             with contextlib.suppress(OSError, PodsyncError):
                 self.player.remove(tmprel)
-            self._unclaim(relpath)
+            self._folders.unclaim(relpath)
             raise
         finally:
             if staged:
@@ -235,10 +190,9 @@ class DeviceStore(MediaStore):
                         self.manifest.forget(w.item.location)  # its intent claims nothing
                     continue
                 self.manifest.added(relpath, w.entry)
-                folder, _, name = relpath.rpartition("/")
+                self._folders.added(relpath)
                 with self._lock:
-                    self._renamed.add(self.root / folder)
-                    self._scan().setdefault(folder, _Folder(set(), set())).files.add(name)
+                    self._renamed.add(self.root / relpath.rpartition("/")[0])
                     self._listing = None
 
     def _rename(self, written: Written) -> str:
@@ -252,8 +206,7 @@ class DeviceStore(MediaStore):
                 self.player.rename_new(tmp, final)
             except FileExistsError:
                 self.manifest.forget(relpath)
-                with self._lock:
-                    relpath = _join(folder, self._claim(folder, name))
+                relpath = self._folders.claim(folder, name)
                 self.manifest.intend_add(relpath, written.entry)
                 continue
             keep_mtime(final, times)
@@ -264,13 +217,9 @@ class DeviceStore(MediaStore):
         """Give up a copy of the batch: remove its temporary file, free its name."""
         with contextlib.suppress(OSError, PodsyncError):
             self.player.remove(written.tmprel)
-        self._unclaim(written.item.location)
+        self._folders.unclaim(written.item.location)
         with self._lock:
             self._failed[written.item.key] = error
-
-    def _unclaim(self, relpath: str) -> None:
-        with self._lock:
-            self._taken(relpath.rpartition("/")[0]).discard(relpath.rpartition("/")[2].casefold())
 
     def settle(self) -> dict[str, Exception]:
         self._commit_due(now=True)
@@ -353,14 +302,12 @@ class DeviceStore(MediaStore):
         except UnsafePath as exc:
             objection = str(exc)
         self.manifest.forget(item.location)
-        folder, _, name = item.location.rpartition("/")
+        self._folders.removed(item.location)
         with self._lock:
-            found = self._scan().get(folder)
-            if found is not None:
-                found.files.discard(name)
             self._listing = None
         if objection:
             raise SkipItem(f"{item.location} left alone: {objection}")
+        folder = item.location.rpartition("/")[0]
         if folder not in ("", self.folder):
             self.player.remove_folder(folder)  # only succeeds once the podcast folder is empty
 
@@ -399,42 +346,6 @@ class DeviceStore(MediaStore):
         except OSError:
             return None
         return info.f_bavail * info.f_frsize
-
-    def _folder_for(self, dirs: list[str]) -> str:
-        """The folder for an episode in ``dirs``, spelled as an existing folder of any case is.
-
-        FAT compares names without case: "Tech Talk" and "TECH TALK" are one
-        folder there, so their episodes share its names.
-        """
-        self._scan()
-        folder = self.folder
-        for name in dirs:
-            wanted = _join(folder, name)
-            folder = self._spelling.setdefault(wanted.casefold(), wanted)
-        return folder
-
-    def _taken(self, folder: str) -> set[str]:
-        """The case-folded names in ``folder`` that podsync must not use."""
-        found = self._scan().get(folder)
-        if found is None:  # a folder made since the scan
-            names = os.listdir(self.player.folder(folder))
-            found = self._scan()[folder] = _Folder(set(), {n.casefold() for n in names})
-        return found.taken
-
-    def _claim(self, folder: str, name: str) -> str:
-        """A file name in ``folder`` that nothing uses (file, folder or link), without case."""
-        taken = self._taken(folder)
-        candidate, counter = name, 1
-        while candidate.casefold() in taken:
-            counter += 1
-            candidate = with_counter(name, counter)
-        taken.add(candidate.casefold())
-        return candidate
-
-
-def _join(*parts: str) -> str:
-    """A relative path from the non-empty ``parts``."""
-    return "/".join(p for p in parts if p)
 
 
 def _entry(item: MediaItem, path: Path) -> Entry:
