@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from podsync.config import SETTINGS, Config
+from podsync.config import Config
 from podsync.errors import ConfigError
 from podsync.home import Home
+from podsync.settings import SETTINGS
 
 
 def test_missing_file_means_defaults(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conftest import COMMAND
 from podsync.cli.config_command import toml_value
-from podsync.config import SETTINGS
+from podsync.settings import SETTINGS
 from terminal import run_in_terminal
 
 DOC = Path(__file__).parent.parent / "docs" / "config.md"
@@ -110,7 +110,8 @@ def test_a_players_folder_cannot_be_overridden_in_the_file(podsync) -> None:
 
 
 def test_every_per_podcast_setting_is_documented(tmp_path: Path) -> None:
-    from podsync.config import PODCAST_SETTINGS, Config
+    from podsync.config import Config
+    from podsync.settings import PODCAST_SETTINGS
 
     text = DOC.read_text(encoding="utf-8")
     table = text.split("## Per-podcast settings", 1)[1].split("##", 1)[0]

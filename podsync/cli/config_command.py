@@ -12,9 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from podsync.config import SETTINGS, Config, Setting
+from podsync.config import Config
 from podsync.errors import ConfigError
 from podsync.fileio import write_atomically
+from podsync.settings import SETTINGS, Setting
 
 
 def toml_value(value: Any) -> str:

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from podsync.cli.config_command import toml_value
-from podsync.config import DEVICE_SECTIONS, PODCAST_SETTINGS, SETTINGS, Config
+from podsync.config import Config
 from podsync.errors import ConfigError, UsageError
 from podsync.fileio import write_atomically
+from podsync.settings import DEVICE_SECTIONS, PODCAST_SETTINGS, SETTINGS
 
 _HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
 _BARE = re.compile(r"^[A-Za-z0-9_-]+$")

@@ -13,18 +13,17 @@ from typing import Any
 
 from podsync.app import App
 from podsync.cli.status import DeviceRow, device_rows
-from podsync.config import (
+from podsync.config import Config, podcast_matches
+from podsync.errors import PodsyncError
+from podsync.history import Event, events
+from podsync.model import Episode, Podcast, PodcastCounts
+from podsync.settings import (
     DEVICE_SECTIONS,
     PODCAST_SECTION,
     PODCAST_SETTINGS,
     SETTINGS,
-    Config,
     Setting,
-    podcast_matches,
 )
-from podsync.errors import PodsyncError
-from podsync.history import Event, events
-from podsync.model import Episode, Podcast, PodcastCounts
 from podsync.sizes import human_size
 
 HISTORY_SHOWN = 100
