@@ -23,7 +23,7 @@ from podsync.app import App
 from podsync.errors import PodsyncError, UsageError
 from podsync.model import Device, Podcast
 from podsync.ui.events import Hub, WebProgress
-from podsync.watch.watcher import Outcome, push_outcome
+from podsync.watch.syncs import Outcome, push_outcome
 
 log = logging.getLogger("podsync.ui")
 

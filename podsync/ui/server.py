@@ -30,7 +30,7 @@ from podsync.player.mounts import MountTable
 from podsync.ui.events import Hub
 from podsync.ui.jobs import Jobs
 from podsync.ui.security import LOOPBACK, Guard, load_secret
-from podsync.watch.watcher import Outcome, push_outcome
+from podsync.watch.syncs import Outcome, push_outcome
 
 log = logging.getLogger("podsync.ui")
 

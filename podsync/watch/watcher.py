@@ -8,7 +8,8 @@ through the same :func:`podsync.push.push` as ``podsync push``.  Folders that
 appear in the automount folders (where there is no udev) and new episodes in
 the cache (while a player stays connected) come in from watchdog's threads.
 
-Stale feeds are refreshed before a push and on a schedule (:mod:`podsync.watch.freshen`).
+Stale feeds are refreshed before a push and on a schedule (:mod:`podsync.watch.freshen`);
+the syncs and the players left connected are :mod:`podsync.watch.syncs`'.
 
 A device is in at most one of three states: *waiting* for its mount,
 *syncing*, or *connected* (synced, still mounted).  Events for a device that is
@@ -24,28 +25,21 @@ import os
 import queue
 import select
 import signal
-import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import partial
+from dataclasses import dataclass
 from pathlib import Path
 
 from podsync.app import App
-from podsync.cli.progress import Progress
-from podsync.errors import PodsyncError
 from podsync.model import Device
 from podsync.player.devices import read_marker
 from podsync.player.mounts import Mount, MountTable
 from podsync.player.udev_identity import from_properties, matches
 from podsync.watch.folder_events import FolderWatch
 from podsync.watch.freshen import Freshener, fetch_outcome, last_refresh
-from podsync.watch.notify import notify
+from podsync.watch.syncs import PushRun, Syncs
 from podsync.watch.udev_events import UdevEvents, UEvent, open_udev
 
 log = logging.getLogger("podsync.watch")
-
-NEW_IN_CACHE = "new episodes in the cache"
 
 RETRY_FIRST, RETRY_MAX = 0.25, 4.0
 """Seconds between looks for the marker in a folder that just appeared (doubling)."""
@@ -69,38 +63,6 @@ class Appeared:
     delay: float = RETRY_FIRST
 
 
-@dataclass
-class Sync:
-    """A push running in its own thread."""
-
-    device: Device
-    path: Path
-    devname: str | None
-    cancel: threading.Event = field(default_factory=threading.Event)
-    thread: threading.Thread | None = None
-    again: bool = False
-    """New episodes arrived in the cache while it ran: push once more."""
-    fetch_first: bool = True
-    """Refresh stale feeds first (not when the cache's news started it)."""
-
-
-@dataclass
-class Connected:
-    """A player synced and still mounted: new episodes in the cache follow it."""
-
-    device: Device
-    path: Path
-    devname: str | None
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How a sync ended, in a line for the log and the notification."""
-
-    ok: bool
-    text: str
-
-
 def automount_dirs(patterns: list[str]) -> list[Path]:
     """The automount folders of the settings, with ``$USER`` and ``~`` expanded."""
     user = os.environ.get("USER") or getpass.getuser()
@@ -110,21 +72,17 @@ def automount_dirs(patterns: list[str]) -> list[Path]:
 class Watcher:
     """The event loop of ``podsync watch``; :meth:`run` returns when it is stopped."""
 
-    def __init__(self, app: App, push: Callable[[Device, Path, threading.Event], Outcome]) -> None:
+    def __init__(self, app: App, push: PushRun) -> None:
         self.app = app
-        self._push = push
         cfg = app.config
         self._mount_timeout = float(cfg.get("watch", "mount_timeout"))
         self._debounce = float(cfg.get("watch", "debounce"))
-        self._notify = bool(cfg.get("watch", "notify"))
         self._automount = automount_dirs(cfg.get("watch", "automount_dirs"))
         self._inbox: queue.SimpleQueue[tuple] = queue.SimpleQueue()
         self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         self._stopping = False
         self._waiting: dict[str, Waiting] = {}
         self._appeared: dict[Path, Appeared] = {}
-        self._syncs: dict[str, Sync] = {}
-        self._connected: dict[str, Connected] = {}
         self._cache_changed_at: float | None = None
         self._mounts = MountTable()
         self._udev: UdevEvents | None = None
@@ -134,6 +92,7 @@ class Watcher:
                 log.warning("%s; watching the mount table and automount folders only", why)
         self._folders = FolderWatch()
         self._fresh = Freshener(cfg, fetch_outcome, last_refresh)
+        self._syncs = Syncs(push, self._fresh, self._post, bool(cfg.get("watch", "notify")))
 
     # --- running ---------------------------------------------------------------------------
 
@@ -201,13 +160,7 @@ class Watcher:
     def _stop(self) -> None:
         self._folders.stop()
         self._fresh.stop()
-        if self._syncs:
-            log.info("stopping: finishing or rolling back the file in flight")
-        for sync in self._syncs.values():
-            sync.cancel.set()
-        for sync in self._syncs.values():
-            if sync.thread is not None:
-                sync.thread.join()
+        self._syncs.stop()
         self._handle_inbox()
         self._mounts.close()
         os.close(self._wake_r)
@@ -219,7 +172,7 @@ class Watcher:
     def _on_uevent(self, event: UEvent) -> None:
         devname = event.devname
         if event.action == "remove":
-            self._gone(lambda devname_, _path: devname_ == devname, f"{devname} removed")
+            self._syncs.gone(lambda devname_, _path: devname_ == devname, f"{devname} removed")
             self._waiting = {k: w for k, w in self._waiting.items() if w.devname != devname}
             return
         if event.action not in ("add", "change"):
@@ -228,7 +181,7 @@ class Watcher:
         if device is None:
             log.debug("%s: %s, not a registered player", event.action, devname)
             return
-        if self._busy(device.id) or device.id in self._waiting:
+        if self._syncs.busy(device.id) or device.id in self._waiting:
             log.debug("%s: %s (%s) is already being handled", event.action, devname, device.name)
             return
         log.info("%s plugged in (%s); waiting for it to be mounted", device.name, devname)
@@ -251,7 +204,7 @@ class Watcher:
     def _on_mounts(self) -> None:
         added, gone = self._mounts.refresh()
         points = {m.point for m in gone}
-        self._gone(lambda _devname, path: path in points, "unmounted")
+        self._syncs.gone(lambda _devname, path: path in points, "unmounted")
         self._check_waiting()
         for mount in added:
             if mount.source.startswith("/dev/") or self._in_automount(mount.point):
@@ -263,7 +216,9 @@ class Watcher:
             mount = self._mount_for(waiting)
             if mount is not None:
                 del self._waiting[device_id]
-                self._start(waiting.device, mount.point, f"mounted at {mount.point}", mount.source)
+                self._syncs.start(
+                    waiting.device, mount.point, f"mounted at {mount.point}", mount.source
+                )
 
     def _mount_for(self, waiting: Waiting) -> Mount | None:
         for mount in self._mounts.mounts:
@@ -283,9 +238,9 @@ class Watcher:
         if device is None:
             log.debug("%s carries the marker of an unregistered player", path)
             return True
-        if not self._busy(device.id):
+        if not self._syncs.busy(device.id):
             self._waiting.pop(device.id, None)
-            self._start(device, path, reason, devname)
+            self._syncs.start(device, path, reason, devname)
         return True
 
     def _in_automount(self, path: Path) -> bool:
@@ -294,7 +249,7 @@ class Watcher:
     def _on_folder(self, kind: str, path: Path) -> None:
         if kind == "deleted":
             self._appeared.pop(path, None)
-            self._gone(lambda _devname, p: p == path, "removed")
+            self._syncs.gone(lambda _devname, p: p == path, "removed")
             return
         now = time.monotonic()
         self._appeared[path] = Appeared(now + self._mount_timeout, now)
@@ -311,7 +266,7 @@ class Watcher:
                 return
             kind, *args = message
             if kind == "done":
-                self._finished(*args)
+                self._syncs.finished(*args)
             elif kind == "folder":
                 self._on_folder(*args)
             elif kind == "cache":
@@ -339,16 +294,9 @@ class Watcher:
                 appeared.delay = min(appeared.delay * 2, RETRY_MAX)
         if self._cache_changed_at is not None and now >= self._cache_changed_at + self._debounce:
             self._cache_changed_at = None
-            for sync in self._syncs.values():
-                sync.again = True
-            for connected in list(self._connected.values()):
-                if read_marker(connected.path) == connected.device.id:
-                    self._start(connected.device, connected.path, NEW_IN_CACHE, connected.devname)
+            self._syncs.new_in_cache()
 
     # --- syncs -------------------------------------------------------------------------------
-
-    def _busy(self, device_id: str) -> bool:
-        return device_id in self._syncs or device_id in self._connected
 
     def _sync_connected(self) -> None:
         from podsync.player.devices import locate
@@ -357,63 +305,7 @@ class Watcher:
             path = locate(device, self._mounts.mounts)
             if path is not None:
                 source = next((m.source for m in self._mounts.mounts if m.point == path), None)
-                self._start(device, path, f"already connected at {path}", source)
-
-    def _start(self, device: Device, path: Path, reason: str, devname: str | None) -> None:
-        if device.id in self._syncs:
-            return
-        self._connected.pop(device.id, None)
-        sync = Sync(device, path, devname if devname and devname.startswith("/dev/") else None)
-        sync.fetch_first = reason != NEW_IN_CACHE
-        self._syncs[device.id] = sync
-        log.info("%s: syncing (%s)", device.name, reason)
-        sync.thread = threading.Thread(
-            target=self._run_sync, args=(sync,), name=f"sync {device.name}"
-        )
-        sync.thread.start()
-
-    def _run_sync(self, sync: Sync) -> None:
-        try:
-            fresh = self._fresh.before_push(sync.device.name) if sync.fetch_first else None
-            outcome = self._push(sync.device, sync.path, sync.cancel)
-            if fresh is not None:
-                outcome = Outcome(outcome.ok, f"{outcome.text}; {fresh}")
-        except Exception as exc:  # a service must outlive any one sync
-            log.exception("%s: sync crashed", sync.device.name)
-            outcome = Outcome(False, f"crashed: {exc}")
-        self._post("done", sync, outcome)
-
-    def _finished(self, sync: Sync, outcome: Outcome) -> None:
-        name = sync.device.name
-        self._syncs.pop(sync.device.id, None)
-        if sync.thread is not None:
-            sync.thread.join()
-        if sync.cancel.is_set():
-            log.warning("%s: sync stopped: %s", name, outcome.text)
-        elif outcome.ok:
-            log.info("%s: synced: %s", name, outcome.text)
-        else:
-            log.error("%s: sync failed: %s", name, outcome.text)
-        if self._notify:
-            verb = "synced" if outcome.ok else "not fully synced"
-            notify(f"podsync: {name} {verb}", outcome.text)
-        if sync.cancel.is_set() or read_marker(sync.path) != sync.device.id:
-            return
-        self._connected[sync.device.id] = Connected(sync.device, sync.path, sync.devname)
-        log.debug("%s: connected; new episodes in the cache will follow", name)
-        if sync.again:
-            self._start(sync.device, sync.path, NEW_IN_CACHE, sync.devname)
-
-    def _gone(self, which: Callable[[str | None, Path], bool], why: str) -> None:
-        """Forget the players ``which`` selects (by device node, path); stop their syncs."""
-        for device_id, connected in list(self._connected.items()):
-            if which(connected.devname, connected.path):
-                del self._connected[device_id]
-                log.info("%s: %s", connected.device.name, why)
-        for sync in self._syncs.values():
-            if which(sync.devname, sync.path) and not sync.cancel.is_set():
-                log.warning("%s: %s during the sync; stopping it", sync.device.name, why)
-                sync.cancel.set()
+                self._syncs.start(device, path, f"already connected at {path}", source)
 
     def _start_folder_watches(self) -> None:
         watched = []
@@ -425,24 +317,3 @@ class Watcher:
         self._folders.add(cache, lambda kind, path: self._post("cache", kind, path), recursive=True)
         self._folders.start()
         log.debug("watching folders: %s; the cache: %s", ", ".join(watched) or "none", cache)
-
-
-def push_outcome(
-    device: Device, path: Path, cancel: threading.Event, progress: Progress | None = None
-) -> Outcome:
-    """Push to one player as ``podsync push`` does, in this thread (``progress``: the page's)."""
-    from podsync.cli.report import push_summary
-    from podsync.push import push
-
-    try:
-        with App.open() as app:
-            quiet, warn = (
-                progress or Progress("syncing", enabled=False),
-                partial(log.warning, "%s: %s", device.name),
-            )
-            report = push(app, device, path, quiet, cancel=cancel, warn=warn)
-    except PodsyncError as exc:
-        return Outcome(False, str(exc))
-    except OSError as exc:  # unplugged mid-run
-        return Outcome(False, exc.strerror or str(exc))
-    return Outcome(report.ok, push_summary(report))
