@@ -267,3 +267,54 @@ def wait_gone(pid: int) -> None:
     while Path(f"/proc/{pid}").exists():
         assert time.monotonic() < deadline, "ffmpeg outlived the push"
         time.sleep(0.05)
+
+
+def planned_sizes(podsync, device: str) -> list[int]:
+    report = json.loads(podsync("push", device, "--dry-run", "--json").stdout)
+    return [c["size"] for c in report["pushes"][0]["plan"]["copy"]]
+
+
+def test_a_second_push_does_not_read_unchanged_episodes_again(
+    podsync, make_podcast, player: Path, tmp_path: Path, home: Path
+) -> None:
+    podcast = make_podcast("talk", "Talk Show", 0)
+    add(podcast, "In Opus", "opus", tone(tmp_path, "opus", 3), 1)
+    podsync("device", "add", str(player), "--name", "clip", "--profile", "mp3-player")
+    podsync("subscribe", podcast.url)
+    podsync("fetch")
+    [cached] = (home / "cache" / "episodes").rglob("*.opus")
+    estimate = 128000 // 8 * 3 * 102 // 100 + 4096
+    [first] = planned_sizes(podsync, "clip")
+    assert abs(first - estimate) < estimate // 50  # from the duration mutagen read
+
+    # The file becomes unreadable as audio, its size, mtime and inode unchanged: a push
+    # that read it again would plan it at the cache's size (mutagen cannot tell a length).
+    info = cached.stat()
+    with open(cached, "r+b") as handle:
+        handle.write(b"\0" * info.st_size)
+    os.utime(cached, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert planned_sizes(podsync, "clip") == [first]
+
+    os.utime(cached, ns=(info.st_atime_ns, info.st_mtime_ns + 10**9))  # now it changed
+    assert planned_sizes(podsync, "clip") == [info.st_size]
+
+
+def test_remembered_durations_that_are_damaged_are_read_again(
+    podsync, make_podcast, player: Path, tmp_path: Path, home: Path
+) -> None:
+    podcast = make_podcast("talk", "Talk Show", 0)
+    add(podcast, "In Opus", "opus", tone(tmp_path, "opus", 3), 1)
+    podsync("device", "add", str(player), "--name", "clip", "--profile", "mp3-player")
+    podsync("subscribe", podcast.url)
+    podsync("fetch")
+    first = planned_sizes(podsync, "clip")
+    remembered = home / "cache" / "converted" / "durations.json"
+    assert len(json.loads(remembered.read_text())) == 1
+    for damage in (b"{not json", b"[1, 2]", b'{"x": [1, 2, "three", 4]}'):
+        remembered.write_bytes(damage)
+        assert planned_sizes(podsync, "clip") == first
+        [(_size, _mtime, _inode, seconds)] = json.loads(remembered.read_text()).values()
+        assert seconds > 2.9  # read again and remembered anew
+    podsync("unsubscribe", "Talk Show")
+    podsync("push", "clip", "--dry-run")
+    assert json.loads(remembered.read_text()) == {}  # forgotten with the cached file

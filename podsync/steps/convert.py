@@ -150,6 +150,8 @@ class Job:
     conversion: Conversion
     dest: Path
     source_ext: str
+    seconds: float | None = None
+    """The source's length, when it was read (for the conversion's progress)."""
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,10 @@ from pathlib import Path
 
 from podsync.fileio import copy_file
 from podsync.model import MediaItem
-from podsync.steps.convert import Job, PlayerFormats, duration
+from podsync.steps.convert import Job, PlayerFormats
 from podsync.stores.base import MediaStore, Transfer
 from podsync.stores.cache import CacheStore
+from podsync.stores.durations import Durations, durations_file
 
 
 class ConvertingStore(MediaStore):
@@ -38,12 +39,14 @@ class ConvertingStore(MediaStore):
         """Episode key → its conversion, for the episodes that need one (converted or not)."""
         self.unplayable: list[MediaItem] = []
         """Episodes left out: the player cannot play them and there is no ffmpeg."""
+        self.durations = Durations(durations_file(root))
 
     def list(self) -> list[MediaItem]:
         self.jobs.clear()
         self.unplayable.clear()
         items = []
-        for item in self.cache.list():
+        cached = self.cache.list()
+        for item in cached:
             conversion = self.formats.conversion(item)
             if conversion is None:
                 items.append(item)
@@ -56,12 +59,14 @@ class ConvertingStore(MediaStore):
                 continue
             source = self.cache.path(item)
             dest = self.root / conversion.digest / f"{item.key}.{conversion.ext}"
-            self.jobs[item.key] = Job(source, conversion, dest, item.ext)
             try:
-                size = dest.stat().st_size
+                size, seconds = dest.stat().st_size, None
             except FileNotFoundError:
-                size = conversion.estimate(duration(source), item.size or 0)
+                seconds = self.durations.of(item.key, source)
+                size = conversion.estimate(seconds, item.size or 0)
+            self.jobs[item.key] = Job(source, conversion, dest, item.ext, seconds)
             items.append(replace(item, ext=conversion.ext, size=size))
+        self.durations.save({i.key for i in cached})
         return items
 
     def local_path(self, item: MediaItem) -> Path:
