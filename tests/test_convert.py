@@ -70,9 +70,9 @@ def config(home: Path, text: str) -> None:
 
 
 def converted(home: Path) -> dict[str, int]:
-    """The files in the cache's conversions: name → mtime."""
+    """The files in the cache's conversions (its settings folders): name → mtime."""
     root = home / "cache" / "converted"
-    return {str(p.relative_to(root)): p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()}
+    return {str(p.relative_to(root)): p.stat().st_mtime_ns for p in root.glob("*/*") if p.is_file()}
 
 
 def loudness(path: Path) -> float:
