@@ -279,10 +279,10 @@ def _sync(
                 state,
             )
             return PushReport(device, path, plan, None, warnings, report_played, conversions)
-        progress.start(
+        progress.start(  # a conversion's progress is counted in the bytes it makes
             f"syncing {device.name}",
             len(plan.copies) + len(plan.deletes) + len(conversions),
-            plan.copy_bytes,
+            plan.copy_bytes + sum(i.size or 0 for i in plan.copies if i.key in conversions),
         )
         try:
             result = manager.execute(plan)

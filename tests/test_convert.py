@@ -14,10 +14,13 @@ from pathlib import Path
 import mutagen
 import pytest
 
-from conftest import DAY, Podcast, media_files
+from conftest import COMMAND, DAY, Podcast, media_files
 from podsync.cli.demo_server import SampleEpisode
 from podsync.player.ownership import read_identity
+from podsync.steps.convert import Conversion, Meter, convert_file, duration
 from podsync.steps.ffmpeg import LOUDNESS_TARGET
+from podsync.stores.base import Transfer
+from terminal import run_in_terminal
 
 pytestmark = pytest.mark.skipif(
     shutil.which("ffmpeg") is None, reason="needs ffmpeg (scripts/setup --test installs it)"
@@ -318,3 +321,58 @@ def test_remembered_durations_that_are_damaged_are_read_again(
     podsync("unsubscribe", "Talk Show")
     podsync("push", "clip", "--dry-run")
     assert json.loads(remembered.read_text()) == {}  # forgotten with the cached file
+
+
+@pytest.mark.parametrize("normalize", [False, True], ids=["convert", "measure-then-convert"])
+def test_a_conversion_reports_its_progress_as_ffmpeg_goes(tmp_path: Path, normalize: bool) -> None:
+    source = tmp_path / "long.flac"  # five minutes: ffmpeg reports every half second meanwhile
+    subprocess.run([*FFMPEG, "-f", "lavfi", "-i", sine(300), "-ac", "1", str(source)], check=True)
+    dest = tmp_path / "converted" / "long.mp3"
+    amount = 1_000_000
+    seen: list[tuple[int, bool]] = []  # (the total so far, whether the file was there yet)
+
+    def on_bytes(n: int) -> None:
+        seen.append(((seen[-1][0] if seen else 0) + n, dest.exists()))
+
+    transfer = Transfer(on_bytes=on_bytes)
+    conversion = Conversion("mp3", "64k", normalize=normalize)
+    meter = Meter(transfer, amount, duration(source), conversion.speed)
+    convert_file(shutil.which("ffmpeg"), conversion, source, dest, transfer, meter)
+
+    totals = [total for total, _there in seen]
+    assert totals == sorted(totals) and totals[-1] == amount == transfer.done
+    during = [total for total, there in seen if not there]
+    assert any(0 < total < amount for total in during), seen  # the bar moved while it ran
+    if normalize:  # the measuring pass is a third of the work
+        assert any(total <= amount // 3 for total in during), seen
+    assert abs(mutagen.File(dest).info.length - 300) < 1
+
+
+def test_a_conversion_of_unknown_length_counts_all_at_the_end(tmp_path: Path) -> None:
+    source = tmp_path / "short.flac"
+    subprocess.run([*FFMPEG, "-f", "lavfi", "-i", sine(2), str(source)], check=True)
+    seen: list[int] = []
+    transfer = Transfer(on_bytes=seen.append)
+    dest = tmp_path / "short.mp3"
+    meter = Meter(transfer, 5000, None)
+    convert_file(shutil.which("ffmpeg"), Conversion("mp3"), source, dest, transfer, meter)
+    assert seen == [5000] and dest.exists()
+
+
+def test_a_terminal_shows_a_conversion_moving(
+    podsync, make_podcast, player: Path, tmp_path: Path, home: Path
+) -> None:
+    podcast = make_podcast("long", "Long Talk", 0)
+    source = tmp_path / "long.flac"
+    subprocess.run([*FFMPEG, "-f", "lavfi", "-i", sine(300), "-ac", "1", str(source)], check=True)
+    add(podcast, "Five minutes", "flac", source.read_bytes(), 1)
+    podsync("device", "add", str(player), "--name", "clip", "--profile", "mp3-player")
+    podsync("subscribe", podcast.url)
+    podsync("fetch")
+
+    env = {**os.environ, "PODSYNC_HOME": str(home)}
+    screen = run_in_terminal([*COMMAND, "push"], env, columns=120).text
+    assert "converted 1" in screen
+    assert "converting Long Talk — Five minutes" in screen
+    during = re.findall(r"syncing clip 0/2\s.*?([\d.]+) (kB|MB) of ([\d.]+) (kB|MB)", screen)
+    assert any(float(done) > 0 for done, _u, _total, _v in during), screen  # it moved
