@@ -2,7 +2,8 @@
 
 The cache holds what some player (or the next fetch) still wants
 (:func:`podsync.wanted.wanted`): :func:`clean` deletes the cached episodes
-nothing wants and no player still holds unplayed.
+nothing wants and no player still holds unplayed, the conversions no player's
+settings make of what stays, and the covers no subscribed podcast uses.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import contextlib
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from podsync.app import App
@@ -51,10 +53,16 @@ class Freed:
     items: list[MediaItem] = field(default_factory=list)
     busy: str | None = None
     """Why nothing was cleaned: a push that was running (it cleans when it ends)."""
+    conversions: list[Path] = field(default_factory=list)
+    """Converted files no registered player's settings want (``cache/converted/``)."""
+    covers: list[Path] = field(default_factory=list)
+    """Covers of images no subscribed podcast has any more (``cache/artwork/``)."""
+    swept_bytes: int = 0
+    """The size of :attr:`conversions` and :attr:`covers`."""
 
     @property
     def bytes(self) -> int:
-        return sum(i.size or 0 for i in self.items)
+        return sum(i.size or 0 for i in self.items) + self.swept_bytes
 
 
 def unsubscribe(app: App, podcasts: list[Podcast]) -> Freed:
@@ -125,8 +133,65 @@ def clean(app: App, *, dry_run: bool = False) -> Freed:
 def _clean(app: App, dry_run: bool) -> Freed:
     cache = CacheStore(app.home.episodes_dir, app.state)
     cached = cache.list()
-    if not cached:
-        return Freed()
+    freed = Freed(_unwanted_episodes(app, cached)) if cached else Freed()
+    if not dry_run:
+        _remove(cache, freed.items)
+    gone = {i.key for i in freed.items}
+    freed.conversions = unwanted_conversions(app, [i for i in cached if i.key not in gone])
+    freed.covers = _unused_covers(app)
+    freed.swept_bytes = sum(_size(p) for p in [*freed.conversions, *freed.covers])
+    if not dry_run:
+        remove_conversions(freed.conversions)
+        _delete_files(freed.covers)
+    return freed
+
+
+def unwanted_conversions(app: App, cached: list[MediaItem]) -> list[Path]:
+    """The conversions in the cache no registered player's settings make of ``cached``."""
+    from podsync.steps.convert import PlayerFormats
+    from podsync.stores import converted
+
+    players = [
+        PlayerFormats.from_config(app.config.for_device(d.name, d.profile))
+        for d in app.state.devices()
+    ]
+    return converted.unwanted_conversions(app.home.converted_dir, cached, players)
+
+
+def remove_conversions(paths: list[Path]) -> None:
+    """Delete these conversions, then their settings folders once empty."""
+    for folder in {p.parent for p in _delete_files(paths)}:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def _unused_covers(app: App) -> list[Path]:
+    """The covers made from images no subscribed podcast has now."""
+    from podsync.steps.artwork import unused_covers
+
+    titles = {p.title for p in app.state.podcasts()}
+    urls = [u for t, u in app.state.image_urls().items() if t in titles]
+    return unused_covers(app.home.artwork_dir, urls)
+
+
+def _delete_files(paths: list[Path]) -> list[Path]:
+    """Unlink ``paths`` (regular files of podsync's cache); those it removed."""
+    removed = []
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _unwanted_episodes(app: App, cached: list[MediaItem]) -> list[MediaItem]:
     items = list({i.key: i for i in [*offered_items(app.state), *cached]}.values())
     state = plan_state(app)
     keep = {i.key for i in wanted(app).select(items, state)}
@@ -137,19 +202,14 @@ def _clean(app: App, dry_run: bool) -> Freed:
         for p in app.state.podcasts()
         if not app.config.for_podcast(p.title).get("podcast", "fetch")
     }
-    freed = Freed(
-        [
-            i
-            for i in cached
-            if i.key not in keep
-            and i.podcast not in frozen
-            and (i.key in state.played or i.key not in on_players)
-            and not (keep_played and i.key in state.played)
-        ]
-    )
-    if not dry_run:
-        _remove(cache, freed.items)
-    return freed
+    return [
+        i
+        for i in cached
+        if i.key not in keep
+        and i.podcast not in frozen
+        and (i.key in state.played or i.key not in on_players)
+        and not (keep_played and i.key in state.played)
+    ]
 
 
 def _remove(cache: object, items: list[MediaItem]) -> None:

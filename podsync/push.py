@@ -6,7 +6,6 @@ the played signals, the filters, the steps and the room it has.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
 import time
@@ -40,7 +39,7 @@ from podsync.steps.limits import FAT_TYPES, FileSizeLimit
 from podsync.steps.playlists import Playlists
 from podsync.steps.tags import Tagger
 from podsync.stores.cache import CacheStore
-from podsync.stores.converted import ConvertingStore, unwanted_conversions
+from podsync.stores.converted import ConvertingStore
 from podsync.stores.device import DeviceStore
 from podsync.stores.feed import offered_items
 from podsync.sync import SyncManager, SyncResult
@@ -280,10 +279,10 @@ def _sync(
                 state,
             )
             return PushReport(device, path, plan, None, warnings, report_played, conversions)
-        progress.start(
+        progress.start(  # a conversion's progress is counted in the bytes it makes
             f"syncing {device.name}",
             len(plan.copies) + len(plan.deletes) + len(conversions),
-            plan.copy_bytes,
+            plan.copy_bytes + sum(i.size or 0 for i in plan.copies if i.key in conversions),
         )
         try:
             result = manager.execute(plan)
@@ -354,15 +353,9 @@ def _remove_unwanted_conversions(app: App) -> None:
     """Delete the cache's conversions that no registered player's settings want any more."""
     if not app.home.converted_dir.is_dir():
         return  # nothing was ever converted
-    players = [
-        PlayerFormats.from_config(app.config.for_device(d.name, d.profile))
-        for d in app.state.devices()
-    ]
-    root = app.home.converted_dir
-    for path in unwanted_conversions(root, app.state.cached_items(), players):
-        path.unlink(missing_ok=True)
-        with contextlib.suppress(OSError):
-            path.parent.rmdir()  # once the folder is empty
+    from podsync.library import remove_conversions, unwanted_conversions
+
+    remove_conversions(unwanted_conversions(app, app.state.cached_items()))
 
 
 def _no_ffmpeg(source: ConvertingStore) -> str:

@@ -134,7 +134,9 @@ class SyncManager:
                 else:
                     self._queue_copy(item)
             for item, steps in slow:
-                self.tasks.add_convert(f"convert:{item.key}", item.label, self._slow(item, steps))
+                self.tasks.add_convert(
+                    f"convert:{item.key}", item.label, self._slow(item, steps), item.size or 0
+                )
             self.tasks.wait()
             self._settle()
             for step in self.finish_steps:

@@ -147,10 +147,13 @@ class TaskManager:
     def add_delete(self, task_id: str, label: str, run: Callable[[Transfer], int]) -> Task:
         return self._submit(Task(task_id, "delete", label, run))
 
-    def add_convert(self, task_id: str, label: str, run: Callable[[Transfer], int]) -> Task:
+    def add_convert(
+        self, task_id: str, label: str, run: Callable[[Transfer], int], size: int = 0
+    ) -> Task:
         """Slow work before a copy (conversion), on a pool of its own: a task it queues
-        from ``run`` counts as outstanding before this one ends, so :meth:`wait` waits for it."""
-        return self._submit(Task(task_id, "convert", label, run))
+        from ``run`` counts as outstanding before this one ends, so :meth:`wait` waits for it.
+        Its progress is counted in ``size`` units (a conversion: the bytes it makes)."""
+        return self._submit(Task(task_id, "convert", label, run, size))
 
     def _submit(self, task: Task) -> Task:
         with self._idle:

@@ -14,10 +14,13 @@ from pathlib import Path
 import mutagen
 import pytest
 
-from conftest import DAY, Podcast, media_files
+from conftest import COMMAND, DAY, Podcast, media_files
 from podsync.cli.demo_server import SampleEpisode
 from podsync.player.ownership import read_identity
+from podsync.steps.convert import Conversion, Meter, convert_file, duration
 from podsync.steps.ffmpeg import LOUDNESS_TARGET
+from podsync.stores.base import Transfer
+from terminal import run_in_terminal
 
 pytestmark = pytest.mark.skipif(
     shutil.which("ffmpeg") is None, reason="needs ffmpeg (scripts/setup --test installs it)"
@@ -70,9 +73,9 @@ def config(home: Path, text: str) -> None:
 
 
 def converted(home: Path) -> dict[str, int]:
-    """The files in the cache's conversions: name → mtime."""
+    """The files in the cache's conversions (its settings folders): name → mtime."""
     root = home / "cache" / "converted"
-    return {str(p.relative_to(root)): p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()}
+    return {str(p.relative_to(root)): p.stat().st_mtime_ns for p in root.glob("*/*") if p.is_file()}
 
 
 def loudness(path: Path) -> float:
@@ -267,3 +270,118 @@ def wait_gone(pid: int) -> None:
     while Path(f"/proc/{pid}").exists():
         assert time.monotonic() < deadline, "ffmpeg outlived the push"
         time.sleep(0.05)
+
+
+def planned_sizes(podsync, device: str) -> list[int]:
+    report = json.loads(podsync("push", device, "--dry-run", "--json").stdout)
+    return [c["size"] for c in report["pushes"][0]["plan"]["copy"]]
+
+
+def test_a_second_push_does_not_read_unchanged_episodes_again(
+    podsync, make_podcast, player: Path, tmp_path: Path, home: Path
+) -> None:
+    podcast = make_podcast("talk", "Talk Show", 0)
+    add(podcast, "In Opus", "opus", tone(tmp_path, "opus", 3), 1)
+    podsync("device", "add", str(player), "--name", "clip", "--profile", "mp3-player")
+    podsync("subscribe", podcast.url)
+    podsync("fetch")
+    [cached] = (home / "cache" / "episodes").rglob("*.opus")
+    estimate = 128000 // 8 * 3 * 102 // 100 + 4096
+    [first] = planned_sizes(podsync, "clip")
+    assert abs(first - estimate) < estimate // 50  # from the duration mutagen read
+
+    # The file becomes unreadable as audio, its size, mtime and inode unchanged: a push
+    # that read it again would plan it at the cache's size (mutagen cannot tell a length).
+    info = cached.stat()
+    with open(cached, "r+b") as handle:
+        handle.write(b"\0" * info.st_size)
+    os.utime(cached, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert planned_sizes(podsync, "clip") == [first]
+
+    os.utime(cached, ns=(info.st_atime_ns, info.st_mtime_ns + 10**9))  # now it changed
+    assert planned_sizes(podsync, "clip") == [info.st_size]
+
+
+def test_remembered_durations_that_are_damaged_are_read_again(
+    podsync, make_podcast, player: Path, tmp_path: Path, home: Path
+) -> None:
+    podcast = make_podcast("talk", "Talk Show", 0)
+    add(podcast, "In Opus", "opus", tone(tmp_path, "opus", 3), 1)
+    podsync("device", "add", str(player), "--name", "clip", "--profile", "mp3-player")
+    podsync("subscribe", podcast.url)
+    podsync("fetch")
+    first = planned_sizes(podsync, "clip")
+    remembered = home / "cache" / "converted" / "durations.json"
+    assert len(json.loads(remembered.read_text())) == 1
+    for damage in (b"{not json", b"[1, 2]", b'{"x": [1, 2, "three", 4]}'):
+        remembered.write_bytes(damage)
+        assert planned_sizes(podsync, "clip") == first
+        [(_size, _mtime, _inode, seconds)] = json.loads(remembered.read_text()).values()
+        assert seconds > 2.9  # read again and remembered anew
+    podsync("unsubscribe", "Talk Show")
+    podsync("push", "clip", "--dry-run")
+    assert json.loads(remembered.read_text()) == {}  # forgotten with the cached file
+
+
+@pytest.mark.parametrize(
+    ("normalize", "speed"),
+    [(False, 1.0), (True, 1.5)],
+    ids=["convert", "measure-then-convert-1.5x"],
+)
+def test_a_conversion_reports_its_progress_as_ffmpeg_goes(
+    tmp_path: Path, normalize: bool, speed: float
+) -> None:
+    source = tmp_path / "long.flac"  # five minutes: ffmpeg reports every half second meanwhile
+    subprocess.run([*FFMPEG, "-f", "lavfi", "-i", sine(300), "-ac", "1", str(source)], check=True)
+    dest = tmp_path / "converted" / "long.mp3"
+    amount = 1_000_000
+    seen: list[tuple[int, bool]] = []  # (the total so far, whether the file was there yet)
+
+    def on_bytes(n: int) -> None:
+        seen.append(((seen[-1][0] if seen else 0) + n, dest.exists()))
+
+    transfer = Transfer(on_bytes=on_bytes)
+    conversion = Conversion("mp3", "64k", speed=speed, normalize=normalize)
+    meter = Meter(transfer, amount, duration(source), conversion.speed)
+    convert_file(shutil.which("ffmpeg"), conversion, source, dest, transfer, meter)
+
+    totals = [total for total, _there in seen]
+    assert totals == sorted(totals) and totals[-1] == amount == transfer.done
+    during = [total for total, there in seen if not there]
+    assert any(0 < total < amount for total in during), seen  # the bar moved while it ran
+    # ffmpeg's own last report (at the output's length: the source's over the speed)
+    # takes it to the end, or all but the encoder's last few milliseconds.
+    assert max(during) >= amount * 0.98, seen
+    if normalize:  # the measuring pass is a third of the work
+        assert any(total <= amount // 3 for total in during), seen
+    assert abs(mutagen.File(dest).info.length - 300 / speed) < 1
+
+
+def test_a_conversion_of_unknown_length_counts_all_at_the_end(tmp_path: Path) -> None:
+    source = tmp_path / "short.flac"
+    subprocess.run([*FFMPEG, "-f", "lavfi", "-i", sine(2), str(source)], check=True)
+    seen: list[int] = []
+    transfer = Transfer(on_bytes=seen.append)
+    dest = tmp_path / "short.mp3"
+    meter = Meter(transfer, 5000, None)
+    convert_file(shutil.which("ffmpeg"), Conversion("mp3"), source, dest, transfer, meter)
+    assert seen == [5000] and dest.exists()
+
+
+def test_a_terminal_shows_a_conversion_moving(
+    podsync, make_podcast, player: Path, tmp_path: Path, home: Path
+) -> None:
+    podcast = make_podcast("long", "Long Talk", 0)
+    source = tmp_path / "long.flac"
+    subprocess.run([*FFMPEG, "-f", "lavfi", "-i", sine(300), "-ac", "1", str(source)], check=True)
+    add(podcast, "Five minutes", "flac", source.read_bytes(), 1)
+    podsync("device", "add", str(player), "--name", "clip", "--profile", "mp3-player")
+    podsync("subscribe", podcast.url)
+    podsync("fetch")
+
+    env = {**os.environ, "PODSYNC_HOME": str(home)}
+    screen = run_in_terminal([*COMMAND, "push"], env, columns=120).text
+    assert "converted 1" in screen
+    assert "converting Long Talk — Five minutes" in screen
+    during = re.findall(r"syncing clip 0/2\s.*?([\d.]+) (kB|MB) of ([\d.]+) (kB|MB)", screen)
+    assert any(float(done) > 0 for done, _u, _total, _v in during), screen  # it moved

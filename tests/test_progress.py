@@ -103,3 +103,27 @@ def test_a_run_of_unknown_sizes_is_counted_in_episodes() -> None:
     task.state = TaskState.DONE
     progress.on_task(task)
     assert (progress.done, progress.bytes, progress.total_bytes) == (1, 500, 0)
+
+
+def test_a_conversion_is_counted_and_moves_the_bar_in_the_bytes_it_makes() -> None:
+    progress = Progress("x", stream=io.StringIO(), enabled=False)
+    progress.start("syncing clip", 2, 2000)  # the conversion's 1000 bytes, then their copy
+    convert, copy = _task("convert", 1000), _task("copy", 1000)
+    convert.state = TaskState.RUNNING
+    progress.on_task(convert)
+    for _ in range(4):
+        progress.on_bytes(250)  # ffmpeg's reports, as the conversion goes on
+        assert progress.bytes <= progress.total_bytes == 2000
+    convert.state = TaskState.DONE
+    progress.on_task(convert)
+    assert (progress.line(), progress.bytes) == ("syncing clip 1/2", 1000)
+    copy.state = TaskState.RUNNING
+    progress.on_task(copy)
+    progress.on_bytes(1000)
+    copy.state = TaskState.DONE
+    progress.on_task(copy)
+    assert (progress.line(), progress.bytes, progress.total_bytes) == (
+        "syncing clip 2/2",
+        2000,
+        2000,
+    )

@@ -84,7 +84,16 @@ def cmd_clean(args: argparse.Namespace) -> int:
     verb = "Would delete" if args.dry_run else "Deleted"
     for item in sorted(freed.items, key=lambda i: (i.podcast.casefold(), -i.published)):
         print(f"  {item.label}")
-    print(f"{verb} {plural(len(freed.items), 'cached episode')}, {human_size(freed.bytes)} freed.")
+    for path in freed.conversions:
+        print(f"  conversion {path.parent.name}/{path.name}")
+    for path in freed.covers:
+        print(f"  cover {path.name}")
+    counts = [plural(len(freed.items), "cached episode")]
+    if freed.conversions:
+        counts.append(plural(len(freed.conversions), "conversion"))
+    if freed.covers:
+        counts.append(plural(len(freed.covers), "cover"))
+    print(f"{verb} {', '.join(counts)}, {human_size(freed.bytes)} freed.")
     return EXIT_OK
 
 

@@ -152,8 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command(
         "clean",
         library_commands.cmd_clean,
-        "delete cached episodes no player and no fetch still wants (done after every fetch "
-        "and push anyway); says how much it freed",
+        "delete cached episodes no player and no fetch still wants, conversions no player's "
+        "settings want and covers no podcast uses (done after every fetch and push anyway); "
+        "says how much it freed",
     )
     dry_run_option(sub, "say what would be deleted")
 

@@ -21,8 +21,9 @@ if TYPE_CHECKING:
     from podsync.cli.progress_view import View
     from podsync.tasks import Task
 
-COUNTED = ("copy", "delete")
+COUNTED = ("copy", "delete", "convert")
 """Task kinds the count is of (a finishing step, such as the playlists, is not)."""
+_DOING = {"delete": "deleting", "convert": "converting"}
 
 
 class Progress:
@@ -81,9 +82,10 @@ class Progress:
                 self._running[threading.get_ident()] = task
                 self._seen[task.id] = 0
             if self._view is not None:
-                copy = task.kind == "copy"
-                label = task.label if copy else f"deleting {task.label}"
-                self._view.add_transfer(task.id, label, task.size, by_bytes=copy)
+                doing = _DOING.get(task.kind)
+                label = f"{doing} {task.label}" if doing else task.label
+                by_bytes = task.kind != "delete"  # a conversion counts the bytes it makes
+                self._view.add_transfer(task.id, label, task.size, by_bytes=by_bytes)
             return
         if not task.finished:
             return

@@ -34,7 +34,8 @@ class SlowPreStep(Protocol):
         ...
 
     def work(self, item: MediaItem, transfer: Transfer) -> None:
-        """Do it (on the convert pool); ``transfer`` stops it when the run is cancelled."""
+        """Do it (on the convert pool); ``transfer`` stops it when the run is cancelled, and
+        hears its progress: ``item.size`` units in all, advanced as the work goes on."""
         ...
 
 

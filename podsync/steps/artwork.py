@@ -14,8 +14,9 @@ import contextlib
 import hashlib
 import os
 import posixpath
+import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,11 +30,29 @@ COVER = "cover.jpg"
 COVER_SIZE = 300
 """Pixels a side, at most, of the cover podsync puts on players."""
 _JPEG = b"\xff\xd8\xff"
+_COVER_NAME = re.compile(r"[0-9a-f]{16}\.jpg")
 
 
 def cover_file(artwork_dir: Path, url: str) -> Path:
     """Where the cache keeps the cover made from the image at ``url``."""
     return artwork_dir / f"{hashlib.sha1(url.encode()).hexdigest()[:16]}.jpg"
+
+
+def unused_covers(artwork_dir: Path, urls: Iterable[str]) -> list[Path]:
+    """The covers in ``artwork_dir`` made from none of ``urls`` (the podcasts' images).
+
+    Only files named as :func:`cover_file` names them are listed, regular files
+    (not links); a cover being made (a hidden folder) is not.
+    """
+    wanted = {cover_file(artwork_dir, url).name for url in urls}
+    try:
+        with os.scandir(artwork_dir) as entries:
+            found = [e for e in entries if _COVER_NAME.fullmatch(e.name)]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return sorted(
+        Path(e.path) for e in found if e.name not in wanted and e.is_file(follow_symlinks=False)
+    )
 
 
 def make_cover(ffmpeg: str | None, image: bytes, dest: Path) -> None:

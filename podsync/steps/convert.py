@@ -14,7 +14,7 @@ import contextlib
 import errno
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -150,6 +150,8 @@ class Job:
     conversion: Conversion
     dest: Path
     source_ext: str
+    seconds: float | None = None
+    """The source's length, when it was read (for the conversion's progress)."""
 
 
 @dataclass(frozen=True)
@@ -170,33 +172,88 @@ class Convert:
         return job.conversion.describe(job.source_ext)
 
     def work(self, item: MediaItem, transfer: Transfer) -> None:
+        """Convert ``item``; its progress is counted in its planned size (``item.size``)."""
         job = self.jobs[item.key]
         if not job.dest.exists():
-            convert_file(self.ffmpeg, job.conversion, job.source, job.dest, transfer)
+            meter = Meter(transfer, item.size or 0, job.seconds, job.conversion.speed)
+            convert_file(self.ffmpeg, job.conversion, job.source, job.dest, transfer, meter)
+
+
+class Meter:
+    """A conversion's progress: ffmpeg's reports of how far its output has got, against
+    the known length, become ``amount`` units advanced on the task's transfer.
+
+    Without a known length nothing moves until :meth:`finish`.
+    """
+
+    def __init__(
+        self, transfer: Transfer, amount: int, seconds: float | None, speed: float = 1.0
+    ) -> None:
+        self.transfer, self.amount = transfer, amount
+        self.length = seconds / speed if seconds else None
+        """The output's length in seconds (what ffmpeg's ``out_time`` counts up to)."""
+        self.reported = 0
+
+    def stage(self, start: float, end: float) -> Callable[[float], None] | None:
+        """The listener for a pass of ffmpeg that takes the work from ``start`` to ``end``
+        (fractions of the whole); None when the length is not known."""
+        length = self.length
+        if length is None:
+            return None
+
+        def on_time(seconds: float) -> None:
+            self._reach(int(self.amount * (start + (end - start) * min(seconds / length, 1.0))))
+
+        return on_time
+
+    def finish(self) -> None:
+        """The conversion is done: the whole amount."""
+        self._reach(self.amount)
+
+    def _reach(self, done: int) -> None:
+        if done > self.reported:
+            step, self.reported = done - self.reported, done
+            self.transfer.advance(step)
+
+
+_MEASURING = 1 / 3
+"""The share of a normalized conversion's work taken by its loudness-measuring pass."""
 
 
 def convert_file(
-    ffmpeg: str, conversion: Conversion, source: Path, dest: Path, transfer: Transfer
+    ffmpeg: str,
+    conversion: Conversion,
+    source: Path,
+    dest: Path,
+    transfer: Transfer,
+    meter: Meter | None = None,
 ) -> None:
     """Convert ``source`` into ``dest``, which appears complete or not at all.
 
     ffmpeg writes into an unnamed file (``O_TMPFILE``), linked under ``dest``
     once synced: a run killed halfway leaves nothing behind.  Where the file
     system has no unnamed files, a hidden ``.part`` file is renamed instead.
+    ``meter`` hears the progress as ffmpeg reports it.
     """
+    meter = meter or Meter(transfer, 0, None)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    loudnorm = None
+    loudnorm, start = None, 0.0
     if conversion.normalize:
-        loudnorm = measure_loudness(ffmpeg, source, conversion.filters(), transfer)
+        on_time = meter.stage(0.0, _MEASURING)
+        loudnorm = measure_loudness(ffmpeg, source, conversion.filters(), transfer, on_time)
+        start = _MEASURING
+    on_time = meter.stage(start, 1.0)
     try:
         fd = os.open(dest.parent, os.O_TMPFILE | os.O_RDWR, 0o644)
     except OSError as exc:
         if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
             raise
-        _convert_via_part(ffmpeg, conversion, source, dest, loudnorm, transfer)
+        _convert_via_part(ffmpeg, conversion, source, dest, loudnorm, transfer, on_time)
+        meter.finish()
         return
     try:
-        run(ffmpeg, conversion.arguments(source, f"/proc/self/fd/{fd}", loudnorm), transfer, (fd,))
+        args = conversion.arguments(source, f"/proc/self/fd/{fd}", loudnorm)
+        run(ffmpeg, args, transfer, (fd,), on_time)
         os.fsync(fd)
         transfer.check()
         folder = os.open(dest.parent, os.O_RDONLY | os.O_DIRECTORY)
@@ -210,6 +267,7 @@ def convert_file(
             os.close(folder)
     finally:
         os.close(fd)
+    meter.finish()
 
 
 def _convert_via_part(
@@ -219,10 +277,11 @@ def _convert_via_part(
     dest: Path,
     loudnorm: str | None,
     transfer: Transfer,
+    on_time: Callable[[float], None] | None,
 ) -> None:
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.part")
     try:
-        run(ffmpeg, conversion.arguments(source, str(tmp), loudnorm), transfer)
+        run(ffmpeg, conversion.arguments(source, str(tmp), loudnorm), transfer, on_time=on_time)
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         transfer.check()

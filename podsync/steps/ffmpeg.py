@@ -6,7 +6,7 @@ import json
 import re
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -29,11 +29,18 @@ def find_ffmpeg() -> str | None:
     return shutil.which("ffmpeg")
 
 
-def run(ffmpeg: str, args: Sequence[str], transfer: Transfer, pass_fds: Sequence[int] = ()) -> str:
+def run(
+    ffmpeg: str,
+    args: Sequence[str],
+    transfer: Transfer,
+    pass_fds: Sequence[int] = (),
+    on_time: Callable[[float], None] | None = None,
+) -> str:
     """Run ``ffmpeg args``; return its error output.  Cancelling kills it.
 
     ``-progress pipe:1`` makes ffmpeg report every half second, and each report
-    is a chance to stop; a stopped or failed run raises.
+    is a chance to stop; a stopped or failed run raises.  ``on_time`` hears how
+    far the output has got, in seconds of audio, at each report.
     """
     command = [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "info", "-y"]
     command += ["-progress", "pipe:1", "-stats_period", "0.5", *args]
@@ -50,8 +57,10 @@ def run(ffmpeg: str, args: Sequence[str], transfer: Transfer, pass_fds: Sequence
     ):
         assert process.stdout is not None
         try:
-            for _line in process.stdout:
+            for line in process.stdout:
                 transfer.check()
+                if on_time is not None and (seconds := _out_time(line)) is not None:
+                    on_time(seconds)
             transfer.check()
         except Cancelled:
             process.kill()
@@ -73,10 +82,17 @@ def open_stderr() -> IO[str]:
     return tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
 
 
-def measure_loudness(ffmpeg: str, source: Path, filters: Sequence[str], transfer: Transfer) -> str:
+def measure_loudness(
+    ffmpeg: str,
+    source: Path,
+    filters: Sequence[str],
+    transfer: Transfer,
+    on_time: Callable[[float], None] | None = None,
+) -> str:
     """The first loudnorm pass: the measured values, as the second pass's options."""
     chain = ",".join([*filters, f"{_LOUDNORM}:print_format=json"])
-    output = run(ffmpeg, ["-i", str(source), "-vn", "-af", chain, "-f", "null", "-"], transfer)
+    args = ["-i", str(source), "-vn", "-af", chain, "-f", "null", "-"]
+    output = run(ffmpeg, args, transfer, on_time=on_time)
     start = output.rfind("{")
     try:
         values = json.loads(output[start : output.index("}", start) + 1])
@@ -92,6 +108,21 @@ def measure_loudness(ffmpeg: str, source: Path, filters: Sequence[str], transfer
     if any(not re.fullmatch(r"-?[0-9.]+", str(v)) for v in measured.values()):
         raise FfmpegError("the episode is silent or too short to measure its loudness")
     return _LOUDNORM + "".join(f":{k}={v}" for k, v in measured.items()) + ":linear=true"
+
+
+def _out_time(line: str) -> float | None:
+    """The seconds of output a progress line reports (``out_time_us=``), if it is one.
+
+    (``out_time_ms`` is in microseconds too, despite its name; older ffmpegs send only it.)
+    """
+    name, _, value = line.strip().partition("=")
+    if name not in ("out_time_us", "out_time_ms"):
+        return None
+    try:
+        micros = int(value)
+    except ValueError:  # N/A before the first packet
+        return None
+    return max(micros, 0) / 1e6
 
 
 def _last_line(output: str) -> str:

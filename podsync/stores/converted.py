@@ -10,15 +10,18 @@ settings, and are made by :class:`podsync.steps.convert.Convert` before a copy.
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
 from podsync.fileio import copy_file
 from podsync.model import MediaItem
-from podsync.steps.convert import Job, PlayerFormats, duration
+from podsync.steps.convert import Job, PlayerFormats
 from podsync.stores.base import MediaStore, Transfer
 from podsync.stores.cache import CacheStore
+from podsync.stores.durations import Durations, durations_file
 
 
 class ConvertingStore(MediaStore):
@@ -38,12 +41,14 @@ class ConvertingStore(MediaStore):
         """Episode key → its conversion, for the episodes that need one (converted or not)."""
         self.unplayable: list[MediaItem] = []
         """Episodes left out: the player cannot play them and there is no ffmpeg."""
+        self.durations = Durations(durations_file(root))
 
     def list(self) -> list[MediaItem]:
         self.jobs.clear()
         self.unplayable.clear()
         items = []
-        for item in self.cache.list():
+        cached = self.cache.list()
+        for item in cached:
             conversion = self.formats.conversion(item)
             if conversion is None:
                 items.append(item)
@@ -56,12 +61,14 @@ class ConvertingStore(MediaStore):
                 continue
             source = self.cache.path(item)
             dest = self.root / conversion.digest / f"{item.key}.{conversion.ext}"
-            self.jobs[item.key] = Job(source, conversion, dest, item.ext)
             try:
-                size = dest.stat().st_size
+                size, seconds = dest.stat().st_size, None
             except FileNotFoundError:
-                size = conversion.estimate(duration(source), item.size or 0)
+                seconds = self.durations.of(item.key, source)
+                size = conversion.estimate(seconds, item.size or 0)
+            self.jobs[item.key] = Job(source, conversion, dest, item.ext, seconds)
             items.append(replace(item, ext=conversion.ext, size=size))
+        self.durations.save({i.key for i in cached})
         return items
 
     def local_path(self, item: MediaItem) -> Path:
@@ -82,8 +89,9 @@ def unwanted_conversions(
     """The files under ``root`` that no registered player's settings would make of a cached
     episode (a player's settings changed, it was removed, the episode left the cache).
 
-    Hidden files (a conversion in progress where unnamed files are not available) are
-    never listed.
+    Only what podsync makes is listed: regular files in the settings folders
+    (``<12 hex digits>/``, real folders, not links), and never a hidden file (a
+    conversion in progress where unnamed files are not available).
     """
     items = list(cached)
     wanted = set()
@@ -92,14 +100,24 @@ def unwanted_conversions(
             conversion = formats.conversion(item)
             if conversion is not None:
                 wanted.add(root / conversion.digest / f"{item.key}.{conversion.ext}")
-    try:
-        folders = list(root.iterdir())
-    except FileNotFoundError:
-        return []
     return sorted(
         path
-        for folder in folders
-        if folder.is_dir()
-        for path in folder.iterdir()
-        if not path.name.startswith(".") and path not in wanted
+        for folder in _entries(root)
+        if _SETTINGS.fullmatch(folder.name) and folder.is_dir(follow_symlinks=False)
+        for entry in _entries(Path(folder.path))
+        if not entry.name.startswith(".")
+        and entry.is_file(follow_symlinks=False)
+        and (path := Path(entry.path)) not in wanted
     )
+
+
+_SETTINGS = re.compile(r"[0-9a-f]{12}")
+"""The name of a folder of conversions: the settings' digest."""
+
+
+def _entries(folder: Path) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as entries:
+            return list(entries)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
