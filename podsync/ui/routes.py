@@ -39,7 +39,7 @@ from podsync.sizes import human_size, plural
 from podsync.ui import views
 from podsync.ui.events import Hub
 from podsync.ui.jobs import Jobs, eject_work, fetch_work, push_work
-from podsync.ui.security import COOKIE, same_secret
+from podsync.ui.security import COOKIE, LoginTokens, same_secret
 
 JSON_LIMIT = 64 * 1024
 """Largest action body, in bytes."""
@@ -82,6 +82,7 @@ def environment() -> Environment:
 def build(ctx: Context) -> Starlette:
     """The Starlette application (wrap it in :class:`Guard` before serving it)."""
     env = environment()
+    logins = LoginTokens(ctx.secret)
 
     def render(name: str, **data: Any) -> HTMLResponse:
         return HTMLResponse(env.get_template(name).render(**data))
@@ -140,9 +141,16 @@ def build(ctx: Context) -> Starlette:
         return render("episodes.html", podcast=podcast, episodes=items)
 
     async def login(request: Request) -> Response:
-        given = request.query_params.get("secret")
-        if not same_secret(given, ctx.secret):
-            return Response("wrong secret; run 'podsync ui' to open the page\n", 403)
+        """Trade a login link's token for the cookie, then send the browser on to ``/``
+        (303: the page's address, the one the tab keeps, carries nothing)."""
+        known = same_secret(request.cookies.get(ctx.cookie), ctx.secret)
+        if not known and not logins.spend(request.query_params.get("token")):
+            return Response(
+                "this login link is wrong, used already or too old; "
+                "run 'podsync ui' for a new one\n",
+                403,
+                media_type="text/plain",
+            )
         answer = RedirectResponse("/", 303)
         answer.set_cookie(
             ctx.cookie, ctx.secret, max_age=10 * 365 * 86400, httponly=True, samesite="strict"

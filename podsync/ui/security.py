@@ -10,9 +10,12 @@ ever sent, so other pages cannot read the answers either.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import hmac
 import os
 import secrets
+import threading
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,8 @@ SECRET_FILE = "ui-secret"
 HEADER = "x-podsync-secret"
 COOKIE = "podsync-secret"
 SAFE_METHODS = frozenset({"GET", "HEAD"})
+LOGIN_TTL = 600
+"""Seconds a login link works (once) after ``podsync ui`` made it."""
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -73,6 +78,52 @@ def hosts(port: int) -> frozenset[str]:
 
 def same_secret(given: str | None, secret: str) -> bool:
     return given is not None and hmac.compare_digest(given.encode(), secret.encode())
+
+
+def login_token(secret: str, now: float | None = None) -> str:
+    """A login link's token: works once, for :data:`LOGIN_TTL` seconds, and is not the secret.
+
+    The browser keeps the addresses it opened (its history database, its session
+    files), redirects included: what it keeps of ``/login?token=…`` is a spent token.
+    Signed with the secret, so the watcher's server accepts one made by ``podsync ui``.
+    """
+    expires = int((time.time() if now is None else now) + LOGIN_TTL)
+    nonce = secrets.token_urlsafe(16)
+    return f"{expires}.{nonce}.{_signature(secret, expires, nonce)}"
+
+
+def _signature(secret: str, expires: int, nonce: str) -> str:
+    message = f"podsync login {expires} {nonce}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+class LoginTokens:
+    """Spends login tokens: each one once, before it expires; the spent ones are kept until
+    they expire (a server started later forgets them, but they expire all the same)."""
+
+    def __init__(self, secret: str) -> None:
+        self.secret = secret
+        self._spent: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def spend(self, token: str | None, now: float | None = None) -> bool:
+        """True (once) for a token made with this secret that has not expired."""
+        expires_text, _, rest = (token or "").partition(".")
+        nonce, _, signature = rest.partition(".")
+        if not expires_text.isdigit() or not nonce or not signature:
+            return False
+        expires = int(expires_text)
+        if not same_secret(signature, _signature(self.secret, expires, nonce)):
+            return False
+        now = time.time() if now is None else now
+        if not now <= expires <= now + LOGIN_TTL + 60:  # 60 s for clocks set back
+            return False
+        with self._lock:
+            self._spent = {n: e for n, e in self._spent.items() if e >= now}
+            if nonce in self._spent:
+                return False
+            self._spent[nonce] = expires
+        return True
 
 
 def refusal(request_headers: dict[str, str], method: str, port: int, secret: str) -> str | None:

@@ -29,7 +29,7 @@ from podsync.player.devices import read_marker
 from podsync.player.mounts import MountTable
 from podsync.ui.events import Hub
 from podsync.ui.jobs import Jobs
-from podsync.ui.security import LOOPBACK, Guard, load_secret
+from podsync.ui.security import LOGIN_TTL, LOOPBACK, Guard, load_secret, login_token
 from podsync.watch.syncs import Outcome, push_outcome
 
 log = logging.getLogger("podsync.ui")
@@ -70,7 +70,8 @@ class UiServer:
 
     @property
     def login_url(self) -> str:
-        return f"{self.url}login?secret={self.secret}"
+        """A new one-time login link (see :func:`login_token`)."""
+        return f"{self.url}login?token={login_token(self.secret)}"
 
     def start(self) -> None:
         """Listen and serve in a thread; UsageError when the port is taken."""
@@ -195,7 +196,7 @@ def run_ui(port: int | None, browser: bool) -> int:
             )
         url = f"http://{LOOPBACK}:{port}/"
         print(f"podsync's page is already served at {url}")
-        _open(f"{url}login?secret={load_secret(home.state_dir)}", browser)
+        _open(f"{url}login?token={login_token(load_secret(home.state_dir))}", browser)
         return 0
     server = UiServer(home, port)
     server.start()
@@ -212,4 +213,5 @@ def run_ui(port: int | None, browser: bool) -> int:
 
 def _open(login_url: str, browser: bool) -> None:
     if not browser or not webbrowser.open(login_url):
-        print(f"To make changes, open: {login_url}", flush=True)
+        minutes = LOGIN_TTL // 60
+        print(f"To make changes, open within {minutes} minutes: {login_url}", flush=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conftest import COMMAND
+from podsync.ui.security import login_token
 
 DEADLINE = 45.0
 
@@ -45,7 +46,8 @@ class Client:
 
     @property
     def login_url(self) -> str:
-        return f"{self.url}login?secret={self.secret}"
+        """A new one-time login link, as ``podsync ui`` makes."""
+        return f"{self.url}login?token={login_token(self.secret)}"
 
     def request(
         self,

@@ -179,8 +179,10 @@ def test_podsync_ui_hands_the_secret_to_the_browser(
             assert time.monotonic() < deadline, "the browser was not opened"
             time.sleep(0.05)
         url = opened.read_text()
-        assert url.startswith(f"http://127.0.0.1:{port}/login?secret=")
+        assert url.startswith(f"http://127.0.0.1:{port}/login?token=")
+        assert (home / "state" / "ui-secret").read_text().strip() not in url
         page.goto(url)
+        expect(page).to_have_url(f"http://127.0.0.1:{port}/")  # the tab keeps no token
         expect(page.locator(".banner")).to_have_count(0)  # not read-only
         cast = make_podcast("tea", "Tea Time", 1)
         page.fill("#subscribe-url", cast.url)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import socket
+import sqlite3
 import stat
 import subprocess
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import Podcast
+from podsync.ui.security import LOGIN_TTL, login_token
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS
 
@@ -77,17 +80,78 @@ def test_no_cross_origin_reads(ui) -> None:
     assert '<meta name="podsync-secret" content="">' in page.body  # no cookie: no secret
 
 
-def test_the_secret_is_kept_private_and_login_needs_it(ui, home: Path) -> None:
+def test_the_secret_is_kept_private_and_login_needs_a_fresh_token(ui, home: Path) -> None:
     served = ui()
     mode = (home / "state" / "ui-secret").stat().st_mode
     assert stat.S_IMODE(mode) == 0o600
-    assert served.request("GET", "/login?secret=guess").status == 403
-    answer = served.request("GET", f"/login?secret={served.secret}")
+    token = login_token(served.secret)
+    refused = {
+        "a guess": "guess",
+        "another install's": login_token("another secret"),
+        "a stale one": login_token(served.secret, now=time.time() - LOGIN_TTL - 5),
+        "a tampered expiry": f"{int(time.time()) + 60}.{token.split('.', 1)[1]}",
+    }
+    for why, bad in refused.items():
+        answer = served.request("GET", f"/login?token={bad}")
+        assert answer.status == 403, why
+        assert "set-cookie" not in answer.headers, why
+    # the secret itself in the address no longer logs in: addresses end up in histories
+    assert served.request("GET", f"/login?secret={served.secret}").status == 403
+    answer = served.request("GET", f"/login?token={token}")
     assert answer.status == 303
+    assert answer.headers["location"] == "/"
+    assert answer.headers["referrer-policy"] == "no-referrer"
+    assert answer.headers["cache-control"] == "no-store"
     cookie = answer.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie
     page = served.request("GET", "/", headers={"Cookie": cookie.split(";")[0]})
     assert f'<meta name="podsync-secret" content="{served.secret}">' in page.body
+    again = served.request("GET", f"/login?token={token}")  # a link works once
+    assert again.status == 403 and "used already" in again.body
+    assert "set-cookie" not in again.headers
+
+
+def test_the_browser_keeps_no_secret_in_its_history(ui, chromium, tmp_path: Path) -> None:
+    """A real Chromium profile on disk: what its history database and session files hold
+    after a login is a spent token, never the secret; the tab's own history has no login."""
+    served = ui()
+    profile = tmp_path / "profile"
+    context = chromium.browser_type.launch_persistent_context(
+        str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
+    try:
+        tab = context.pages[0] if context.pages else context.new_page()
+        requests = []
+        context.on("request", lambda request: requests.append(request))
+        login = served.login_url
+        tab.goto(login)
+        expect(tab).to_have_url(served.url)
+        expect(tab.locator("#live-state")).to_have_text("live")
+        expect(tab.locator(".banner")).to_have_count(0)  # logged in
+        assert tab.evaluate("location.href") == served.url
+        assert tab.evaluate("history.length") == 2  # the blank tab, then the page
+        tab.go_back()
+        assert tab.url == "about:blank"  # not the login address
+        tab.go_forward()
+        expect(tab).to_have_url(served.url)
+        tab.locator('button[data-action="fetch"]').first.click()  # later requests
+        expect(tab.locator("#activity details.report").first).to_contain_text("No subscriptions")
+        sent = [r for r in requests if r.url.startswith(served.url)]
+        assert len(sent) > 4  # the page, its script and style, its parts, the fetch
+        assert [r.url for r in sent if r.header_value("referer")] == []
+    finally:
+        context.close()
+    history = sqlite3.connect(profile / "Default" / "History")
+    try:
+        urls = [url for (url,) in history.execute("SELECT url FROM urls")]
+    finally:
+        history.close()
+    assert login in urls  # Chromium keeps a redirect's source...
+    replay = served.request("GET", login.removeprefix(served.url.rstrip("/")))
+    assert replay.status == 403  # ...but that token is spent
+    secret = served.secret.encode()
+    kept = [p for p in profile.rglob("*") if p.is_file() and secret in p.read_bytes()]
+    assert not kept, f"the secret is kept in {kept}"
 
 
 def test_uploads_are_bounded_and_an_opml_bomb_is_refused(ui, podsync) -> None:

@@ -36,7 +36,8 @@ def test_the_watcher_serves_the_page_with_its_syncs(
 
         opened = podsync("ui", "--no-browser")  # the port from the config: the watcher's
         assert f"podsync's page is already served at http://127.0.0.1:{port}/" in opened.stdout
-        assert f"open: http://127.0.0.1:{port}/login?secret={page.secret}" in opened.stdout
+        assert f"open within 10 minutes: http://127.0.0.1:{port}/login?token=" in opened.stdout
+        assert page.secret not in opened.stdout
 
         # a push from the page goes through the same lock and report as the terminal's
         answer = page.request("POST", "/api/push", json.dumps({"device": "clip"}))
