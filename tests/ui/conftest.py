@@ -30,8 +30,8 @@ CHROMIUM_ARGS = [
 def ui(home: Path, tmp_path: Path) -> Iterator[Callable[..., UiProcess]]:
     started: list[UiProcess] = []
 
-    def start(port: int | None = None) -> UiProcess:
-        started.append(UiProcess(home, tmp_path / f"ui{len(started)}.log", port))
+    def start(port: int | None = None, env: dict[str, str] | None = None) -> UiProcess:
+        started.append(UiProcess(home, tmp_path / f"ui{len(started)}.log", port, env))
         return started[-1]
 
     yield start

@@ -89,13 +89,15 @@ class Client:
 class UiProcess(Client):
     """``podsync ui --no-browser --port PORT``, serving the test's home."""
 
-    def __init__(self, home: Path, log: Path, port: int | None = None) -> None:
+    def __init__(
+        self, home: Path, log: Path, port: int | None = None, env: dict[str, str] | None = None
+    ) -> None:
         super().__init__(home, port or free_port())
         self.log_path = log
         self._log = open(log, "w")  # noqa: SIM115 - closed by stop()
         self.proc = subprocess.Popen(
             [*COMMAND, "ui", "--no-browser", "--port", str(self.port)],
-            env={**os.environ, "PODSYNC_HOME": str(home)},
+            env={**os.environ, "PODSYNC_HOME": str(home), **(env or {})},
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
