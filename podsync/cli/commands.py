@@ -369,8 +369,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
     from podsync.ui.server import page_for_watch
     from podsync.watch.watcher import Watcher
 
-    with _open() as app, page_for_watch(app) as push:
-        Watcher(app, push).run()
+    with _open() as app, page_for_watch(app) as (push, fetch):
+        Watcher(app, push, fetch).run()
     return EXIT_OK
 
 

@@ -4,8 +4,9 @@ Each job calls what the command line calls (:func:`podsync.fetch.fetch`,
 :func:`podsync.push.push` under the player's push lock, :func:`podsync.player.eject.eject`)
 and prints the same report (:mod:`podsync.cli.report`).  A job runs at most
 once at a time; its progress and its end are published on the :class:`Hub`.
-The watcher's syncs on plug-in go through :meth:`Jobs.watched_push`, so the
-page shows them too.
+The watcher's syncs on plug-in go through :meth:`Jobs.watched_push` and its
+fetches (before such a push, and on its schedule) through :meth:`Jobs.watched_fetch`,
+so the page shows them too.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from podsync.app import App
 from podsync.errors import PodsyncError, UsageError
 from podsync.model import Device, Podcast
 from podsync.ui.events import Hub, WebProgress
+from podsync.watch.freshen import fetch_outcome
 from podsync.watch.syncs import Outcome, push_outcome
 
 log = logging.getLogger("podsync.ui")
@@ -118,6 +120,30 @@ class Jobs:
         outcome = push_outcome(device, path, cancel, WebProgress(self.hub, job, title))
         self._finish(job, title, outcome.ok, f"{device.name}: {outcome.text}")
         return outcome
+
+    def watched_fetch(self, cancel: threading.Event, reason: str) -> str:
+        """The watcher's fetch (before a push on plug-in, or on its schedule), as
+        :func:`fetch_outcome`, shown on the page as the page's own fetch is: its progress
+        while it runs, then the report ``podsync fetch`` prints."""
+        job, title = "fetch", f"Fetch ({reason})"
+        try:
+            self._begin(job, title)
+        except UsageError:  # the page's own fetch runs: this one goes unseen, as before
+            return fetch_outcome(cancel, reason)
+        from podsync.cli.report import fetch_summary, print_fetch
+        from podsync.fetch import fetch
+
+        try:
+            progress = WebProgress(self.hub, job, title)
+            with self._open() as app:
+                report = fetch(app, progress, cancel=cancel)  # type: ignore[arg-type]
+        except Exception as exc:  # the watcher logs it; the page says it failed
+            self._finish(job, title, False, f"podsync: error: {exc}")
+            raise
+        out = io.StringIO()
+        print_fetch(report, out)
+        self._finish(job, title, report.ok, out.getvalue())
+        return fetch_summary(report)
 
     def stop(self) -> None:
         """Ask running pushes to stop after the file in flight, and wait for them."""

@@ -30,6 +30,7 @@ from podsync.player.mounts import MountTable
 from podsync.ui.events import Hub
 from podsync.ui.jobs import Jobs
 from podsync.ui.security import LOGIN_TTL, LOOPBACK, Guard, load_secret, login_token
+from podsync.watch.freshen import FetchRun, fetch_outcome
 from podsync.watch.syncs import Outcome, push_outcome
 
 log = logging.getLogger("podsync.ui")
@@ -136,9 +137,10 @@ class UiServer:
 
 
 @contextlib.contextmanager
-def page_for_watch(app: App) -> Iterator[Callable[..., Outcome]]:
+def page_for_watch(app: App) -> Iterator[tuple[Callable[..., Outcome], FetchRun]]:
     """For ``podsync watch``: serve the page on ``watch.ui_port`` (unless 0) while watching;
-    yield the push function the watcher should use (its pushes then show on the page)."""
+    yield the push and fetch functions the watcher should use (its pushes and fetches then
+    show on the page as they run)."""
     port = app.config.get("watch", "ui_port")
     server = None
     if port:
@@ -151,7 +153,10 @@ def page_for_watch(app: App) -> Iterator[Callable[..., Outcome]]:
         else:
             log.info("web page at %s ('podsync ui' opens it)", server.url)
     try:
-        yield server.jobs.watched_push if server else push_outcome
+        if server is None:
+            yield push_outcome, fetch_outcome
+        else:
+            yield server.jobs.watched_push, server.jobs.watched_fetch
     finally:
         if server is not None:
             server.stop()

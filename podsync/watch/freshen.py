@@ -19,8 +19,9 @@ from podsync.config import Config
 
 log = logging.getLogger("podsync.watch")
 
-FetchRun = Callable[[threading.Event], str]
-"""Runs one fetch (stopping when the event is set) and says in a line what came new."""
+FetchRun = Callable[[threading.Event, str], str]
+"""Runs one fetch (stopping when the event is set; the text says why it runs, e.g.
+"clip plugged in") and says in a line what came new."""
 
 STOP_WAIT = 5.0
 """Seconds the watcher waits, when stopping, for a fetch to notice it should stop."""
@@ -92,13 +93,15 @@ class Freshener:
                 return self._job
             job = self._job = FetchJob()
         log.info("refreshing feeds (%s)", reason)
-        job.thread = threading.Thread(target=self._fetch, args=(job,), name="fetch", daemon=True)
+        job.thread = threading.Thread(
+            target=self._fetch, args=(job, reason), name="fetch", daemon=True
+        )
         job.thread.start()
         return job
 
-    def _fetch(self, job: FetchJob) -> None:
+    def _fetch(self, job: FetchJob, reason: str) -> None:
         try:
-            job.summary = self._run(self._cancel)
+            job.summary = self._run(self._cancel, reason)
             log.info("fetched: %s", job.summary)
         except Exception as exc:  # a service must outlive any one fetch
             log.exception("fetch crashed")
@@ -107,8 +110,9 @@ class Freshener:
             job.done.set()
 
 
-def fetch_outcome(cancel: threading.Event) -> str:
-    """Fetch the way ``podsync fetch`` does, in this (fetch) thread; one line of what came."""
+def fetch_outcome(cancel: threading.Event, reason: str = "") -> str:
+    """Fetch the way ``podsync fetch`` does, in this (fetch) thread; one line of what came.
+    (The page's :meth:`podsync.ui.jobs.Jobs.watched_fetch` does the same, and shows it.)"""
     from podsync.cli.progress import Progress
     from podsync.cli.report import fetch_summary
     from podsync.fetch import fetch

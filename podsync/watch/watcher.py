@@ -35,7 +35,7 @@ from podsync.player.devices import read_marker
 from podsync.player.mounts import Mount, MountTable
 from podsync.player.udev_identity import from_properties, matches
 from podsync.watch.folder_events import FolderWatch
-from podsync.watch.freshen import Freshener, fetch_outcome, last_refresh
+from podsync.watch.freshen import FetchRun, Freshener, fetch_outcome, last_refresh
 from podsync.watch.syncs import PushRun, Syncs
 from podsync.watch.udev_events import UdevEvents, UEvent, open_udev
 
@@ -72,7 +72,7 @@ def automount_dirs(patterns: list[str]) -> list[Path]:
 class Watcher:
     """The event loop of ``podsync watch``; :meth:`run` returns when it is stopped."""
 
-    def __init__(self, app: App, push: PushRun) -> None:
+    def __init__(self, app: App, push: PushRun, fetch: FetchRun = fetch_outcome) -> None:
         self.app = app
         cfg = app.config
         self._mount_timeout = float(cfg.get("watch", "mount_timeout"))
@@ -91,7 +91,7 @@ class Watcher:
             if self._udev is None:
                 log.warning("%s; watching the mount table and automount folders only", why)
         self._folders = FolderWatch()
-        self._fresh = Freshener(cfg, fetch_outcome, last_refresh)
+        self._fresh = Freshener(cfg, fetch, last_refresh)
         self._syncs = Syncs(push, self._fresh, self._post, bool(cfg.get("watch", "notify")))
 
     # --- running ---------------------------------------------------------------------------
