@@ -9,29 +9,12 @@ never about how long it took.
 from __future__ import annotations
 
 import json
-import signal
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
-
-import pytest
-from test_watch import Watch, fake_notify_send
 
 from conftest import FatPlayers, media_files
 from http_faults import stall
-
-
-@pytest.fixture
-def watch(home: Path, tmp_path: Path) -> Iterator[Callable[..., Watch]]:
-    started: list[Watch] = []
-
-    def start(env: dict[str, str] | None = None) -> Watch:
-        started.append(Watch(home, tmp_path / f"watch{len(started)}.log", env))
-        return started[-1]
-
-    yield start
-    for w in started:
-        w.stop(signal.SIGKILL)
+from watching import fake_notify_send
 
 
 def configure(home: Path, fetch: dict[str, object] | None = None, **settings: object) -> None:
