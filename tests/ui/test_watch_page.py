@@ -9,9 +9,10 @@ import socket
 from pathlib import Path
 
 import pytest
-from test_watch import Watch, configure
+from test_watch import configure
 
 from conftest import FatPlayers, media_files
+from watching import Watch
 
 from .support import Client, free_port
 
