@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -192,6 +193,15 @@ def media_files(root: Path) -> list[str]:
 FAT_TOOLS = ("fusefat", "mkfs.vfat", "fusermount")
 
 
+def commands() -> list[bytes]:
+    """The command line of every process running (its arguments joined by NUL bytes)."""
+    found = []
+    for path in Path("/proc").glob("[0-9]*/cmdline"):
+        with contextlib.suppress(OSError):  # it ended meanwhile
+            found.append(path.read_bytes())
+    return found
+
+
 class FatPlayers:
     """Real FAT images mounted with fusefat: ``fat_player(size_mb) -> mount point``."""
 
@@ -243,6 +253,16 @@ class FatPlayers:
             assert time.monotonic() < deadline, f"{mount} stayed busy"
             time.sleep(0.1)
         self.mounted.discard(mount)
+        self.wait_written(mount)
+
+    def wait_written(self, mount: Path, timeout: float = 20) -> None:
+        """Wait until the fusefat that served ``mount`` has exited: unmounted (lazily too, once
+        the last file there is closed), it writes the image out before it exits."""
+        image = str(self.image(mount)).encode()
+        deadline = time.monotonic() + timeout
+        while any(image in args and b"fusefat" in args.split(b"\0")[0] for args in commands()):
+            assert time.monotonic() < deadline, f"fusefat kept {image.decode()} open"
+            time.sleep(0.01)
 
     def close(self) -> None:
         """Unmount every image still mounted; lazily if one stays busy, so none is left."""

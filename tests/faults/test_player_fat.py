@@ -57,7 +57,7 @@ def test_unplugged_mid_push_nothing_is_written_elsewhere(podsync, make_podcast, 
     assert push.returncode == 1, out + err
     assert "the player was removed" in err and "Traceback" not in err
     assert list(player.iterdir()) == []  # no episode, playlist or manifest on the disk
-    time.sleep(0.5)  # fusefat writes its image out once the last file is closed
+    fat_player.wait_written(player)  # once the last file there is closed
     fat_player.mount(player)
     assert "copied" in podsync("push").stdout  # plugged in again: the next push completes
     assert_player_consistent(player, BODY)
