@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from podsync.cli.demo_server import FeedServer, SampleEpisode, rss, silent_mp3
+
+if TYPE_CHECKING:
+    from watching import Watch
 
 DAY = 86400.0
 _BESIDE = Path(sys.executable).with_name("podsync")
@@ -89,11 +95,37 @@ def player(tmp_path: Path) -> Path:
     return path
 
 
+class Children:
+    """The processes a test started: killed when it ends, even mid-way through a failure
+    (a process it froze with SIGSTOP included), so none keeps a player mount busy."""
+
+    def __init__(self) -> None:
+        self.processes: list[subprocess.Popen] = []
+
+    def add(self, process: subprocess.Popen) -> subprocess.Popen:
+        self.processes.append(process)
+        return process
+
+    def kill(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()  # SIGKILL ends a stopped process too
+                process.communicate(timeout=30)
+
+
+@pytest.fixture
+def children() -> Iterator[Children]:
+    processes = Children()
+    yield processes
+    processes.kill()
+
+
 @dataclass
 class Run:
     """Runs the installed ``podsync`` command with the test's home."""
 
     home: Path
+    children: Children = field(default_factory=Children)
 
     def __call__(
         self,
@@ -121,14 +153,20 @@ class Run:
 
     def popen(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
         env = {**(env or os.environ), "PODSYNC_HOME": str(self.home)}
-        return subprocess.Popen(
-            [*COMMAND, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        return self.children.add(
+            subprocess.Popen(
+                [*COMMAND, *args],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
         )
 
 
 @pytest.fixture
-def podsync(home: Path) -> Run:
-    return Run(home)
+def podsync(home: Path, children: Children) -> Run:
+    return Run(home, children)
 
 
 AUDIO = {".mp3", ".m4a", ".ogg", ".opus"}
@@ -153,6 +191,15 @@ def media_files(root: Path) -> list[str]:
 
 
 FAT_TOOLS = ("fusefat", "mkfs.vfat", "fusermount")
+
+
+def commands() -> list[bytes]:
+    """The command line of every process running (its arguments joined by NUL bytes)."""
+    found = []
+    for path in Path("/proc").glob("[0-9]*/cmdline"):
+        with contextlib.suppress(OSError):  # it ended meanwhile
+            found.append(path.read_bytes())
+    return found
 
 
 class FatPlayers:
@@ -206,17 +253,36 @@ class FatPlayers:
             assert time.monotonic() < deadline, f"{mount} stayed busy"
             time.sleep(0.1)
         self.mounted.discard(mount)
+        self.wait_written(mount)
+
+    def wait_written(self, mount: Path, timeout: float = 20) -> None:
+        """Wait until the fusefat that served ``mount`` has exited: unmounted (lazily too, once
+        the last file there is closed), it writes the image out before it exits."""
+        image = str(self.image(mount)).encode()
+        deadline = time.monotonic() + timeout
+        while any(image in args and b"fusefat" in args.split(b"\0")[0] for args in commands()):
+            assert time.monotonic() < deadline, f"fusefat kept {image.decode()} open"
+            time.sleep(0.01)
+
+    def close(self) -> None:
+        """Unmount every image still mounted; lazily if one stays busy, so none is left."""
+        for mount in list(self.mounted):
+            try:
+                self.unmount(mount, timeout=5)
+            except AssertionError:
+                subprocess.run(["fusermount", "-u", "-z", str(mount)], capture_output=True)
+                self.mounted.discard(mount)
 
 
 @pytest.fixture
-def fat_player(tmp_path: Path) -> Iterator[FatPlayers]:
+def fat_player(tmp_path: Path, children: Children) -> Iterator[FatPlayers]:
     missing = [tool for tool in FAT_TOOLS if shutil.which(tool) is None]
     if missing or not Path("/dev/fuse").exists():
         pytest.skip(f"needs {', '.join(missing) or '/dev/fuse'} (scripts/setup --test installs)")
     players = FatPlayers(tmp_path)
     yield players
-    for mount in players.mounted:
-        subprocess.run(["fusermount", "-u", str(mount)], check=False, capture_output=True)
+    children.kill()  # first: a process the test started may hold a file open on a player
+    players.close()
 
 
 @pytest.fixture
@@ -229,3 +295,20 @@ def testbed():
     bed = Testbed()
     yield bed
     bed.close()
+
+
+@pytest.fixture
+def watch(home: Path, tmp_path: Path, children: Children) -> Iterator[Callable[..., Watch]]:
+    """Starts ``podsync watch -v`` processes (``watch(env)``); killed when the test ends."""
+    from watching import Watch
+
+    started: list[Watch] = []
+
+    def start(env: dict[str, str] | None = None) -> Watch:
+        started.append(Watch(home, tmp_path / f"watch{len(started)}.log", env))
+        children.add(started[-1].proc)
+        return started[-1]
+
+    yield start
+    for w in started:
+        w.stop(signal.SIGKILL)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import threading
 from http.server import BaseHTTPRequestHandler
 
 from podsync.cli.demo_server import Fault, Resource, etag_of, silent_mp3
@@ -25,17 +25,19 @@ def status(code: int) -> Fault:
     return lambda handler: handler.send_error(code)
 
 
-def stall(seconds: float) -> Fault:
-    """A fault that sends headers and a little of a body, then nothing for ``seconds``."""
+def stall(seconds: float, release: threading.Event | None = None) -> Fault:
+    """A fault that sends headers and a little of a body, then nothing for ``seconds`` (or
+    until ``release`` is set), then hangs up."""
 
     def fault(handler: BaseHTTPRequestHandler) -> None:
         handler.send_response(200)
         handler.send_header("Content-Type", "application/rss+xml")
         handler.send_header("Content-Length", "100000")
         handler.end_headers()
+        handler.close_connection = True
         handler.wfile.write(b'<?xml version="1.0"?><rss version="2.0"><channel>')
         handler.wfile.flush()
-        time.sleep(seconds)
+        (release or threading.Event()).wait(seconds)
 
     return fault
 

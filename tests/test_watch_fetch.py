@@ -9,29 +9,13 @@ never about how long it took.
 from __future__ import annotations
 
 import json
-import signal
+import threading
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
-
-import pytest
-from test_watch import Watch, fake_notify_send
 
 from conftest import FatPlayers, media_files
 from http_faults import stall
-
-
-@pytest.fixture
-def watch(home: Path, tmp_path: Path) -> Iterator[Callable[..., Watch]]:
-    started: list[Watch] = []
-
-    def start(env: dict[str, str] | None = None) -> Watch:
-        started.append(Watch(home, tmp_path / f"watch{len(started)}.log", env))
-        return started[-1]
-
-    yield start
-    for w in started:
-        w.stop(signal.SIGKILL)
+from watching import fake_notify_send
 
 
 def configure(home: Path, fetch: dict[str, object] | None = None, **settings: object) -> None:
@@ -86,8 +70,9 @@ def test_a_stalled_feed_does_not_hold_the_push_back(
     podsync("subscribe", slow.url)
     podsync("fetch")
     news.add_episode("Fresh this morning", time.time())
-    server.faults["/slow/feed.xml"] = stall(30)
-    configure(home, {"timeout": 8}, fetch_max_age=0, fetch_timeout=1, fetch_interval=0, debounce=0)
+    gives_up = threading.Event()
+    server.faults["/slow/feed.xml"] = stall(60, gives_up)
+    configure(home, {"timeout": 60}, fetch_max_age=0, fetch_timeout=1, fetch_interval=0, debounce=0)
     w = watch(env)
 
     testbed.uevent(part, "add")
@@ -100,6 +85,7 @@ def test_a_stalled_feed_does_not_hold_the_push_back(
 
     # When the slow feed gives up, the fetch downloads the rest, and the player still
     # connected gets it.
+    gives_up.set()
     w.wait_for("fetched: new: News (1); downloaded 1")
     w.wait_for("clip: synced: copied 1")
     assert any("Fresh this morning" in f for f in media_files(player))

@@ -55,17 +55,24 @@ def read_channel(body: bytes) -> Channel:
 
 
 def _take(channel: Channel, path: list[str], element: object) -> None:
-    """Note ``element`` (just closed, at ``path``) if it is one of the fields."""
+    """Note ``element`` (just closed, at ``path``) if it is one of the fields.
+
+    Only a field's text is read: reading every element's would walk each subtree
+    again, quadratic time on a feed nested thousands deep.
+    """
     tag = path[-1]
-    text = "".join(element.itertext()).strip()  # type: ignore[attr-defined]
     parent = path[-2] if len(path) > 1 else ""
     on_channel = (len(path) == 3 and parent == "channel") or (
         len(path) == 2 and parent == f"{ATOM}feed"
     )
     if on_channel and tag in ("title", f"{ATOM}title") and not channel.title:
-        channel.title = text
+        channel.title = _text(element)
     elif on_channel and any(tag == f"{ns}guid" for ns in PODCAST_NAMESPACES):
-        channel.guid = channel.guid or text
+        channel.guid = channel.guid or _text(element)
     elif len(path) == 2 and tag == f"{ATOM}entry":
         ids = [c for c in element if c.tag == f"{ATOM}id"]  # type: ignore[attr-defined]
-        channel.atom_ids.append("".join(ids[0].itertext()).strip() if ids else "")
+        channel.atom_ids.append(_text(ids[0]) if ids else "")
+
+
+def _text(element: object) -> str:
+    return "".join(element.itertext()).strip()  # type: ignore[attr-defined]

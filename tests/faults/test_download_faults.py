@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from email.utils import formatdate
 from pathlib import Path
 
@@ -24,17 +22,9 @@ RESERVE_MB = 5
 
 
 @pytest.fixture
-def small_cache(home: Path) -> Iterator[Path]:
+def small_cache(cache_on_tmpfs) -> Path:
     """The cache folder on a 12 MB tmpfs."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a size-limited tmpfs needs root (CI runs as root)")
-    cache = home / "cache"
-    cache.mkdir(parents=True)
-    subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={TMPFS_MB}m", "tmpfs", str(cache)], check=True
-    )
-    yield cache
-    subprocess.run(["umount", str(cache)], check=False)
+    return cache_on_tmpfs(TMPFS_MB)
 
 
 def feed(base_url: str, items: list[tuple[str, str, str | None]], title: str = "Liar") -> bytes:

@@ -3,10 +3,7 @@ fills up mid-fetch."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,15 +40,9 @@ def test_player_full_mid_push_stops_cleanly(podsync, make_podcast, fat_player, h
 
 
 @pytest.fixture
-def small_cache(home: Path) -> Iterator[Path]:
+def small_cache(cache_on_tmpfs) -> Path:
     """The cache folder on a 2 MB tmpfs."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a size-limited tmpfs needs root (CI runs as root)")
-    cache = home / "cache"
-    cache.mkdir(parents=True)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(cache)], check=True)
-    yield cache
-    subprocess.run(["umount", str(cache)], check=False)
+    return cache_on_tmpfs(2)
 
 
 def test_full_cache_stops_the_fetch_cleanly(

@@ -8,10 +8,7 @@ import json
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from conftest import Run, media_files
 from podsync.cli.demo_server import silent_mp3
@@ -20,24 +17,12 @@ from podsync.names import episode_date
 from .support import BODY, assert_player_consistent, setup_big_podcast, stop_mid_copy
 
 
-@pytest.fixture
-def started() -> Iterator[list[subprocess.Popen[str]]]:
-    """Pushes a test starts: never left running (holding the player) when it fails."""
-    processes: list[subprocess.Popen[str]] = []
-    yield processes
-    for process in processes:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-
-
 def test_a_file_copied_in_during_the_push_is_never_replaced(
-    podsync, make_podcast, fat_player, started
+    podsync, make_podcast, fat_player
 ) -> None:
     player = fat_player(48)
     podcast = setup_big_podcast(podsync, make_podcast, player)
     push = podsync.popen("push")
-    started.append(push)
     part = stop_mid_copy(push, player)  # podsync looked at the names long ago
     mine = {}
     try:
@@ -57,13 +42,10 @@ def test_a_file_copied_in_during_the_push_is_never_replaced(
         assert (player / path).read_bytes().endswith(BODY)
 
 
-def test_unplugged_mid_push_nothing_is_written_elsewhere(
-    podsync, make_podcast, fat_player, started
-) -> None:
+def test_unplugged_mid_push_nothing_is_written_elsewhere(podsync, make_podcast, fat_player) -> None:
     player = fat_player(48)
     setup_big_podcast(podsync, make_podcast, player)
     push = podsync.popen("push")
-    started.append(push)
     stop_mid_copy(push, player)
     try:  # lazily: the frozen push still holds a file open there
         subprocess.run(["fusermount", "-u", "-z", str(player)], check=True)
@@ -75,14 +57,14 @@ def test_unplugged_mid_push_nothing_is_written_elsewhere(
     assert push.returncode == 1, out + err
     assert "the player was removed" in err and "Traceback" not in err
     assert list(player.iterdir()) == []  # no episode, playlist or manifest on the disk
-    time.sleep(0.5)  # fusefat writes its image out once the last file is closed
+    fat_player.wait_written(player)  # once the last file there is closed
     fat_player.mount(player)
     assert "copied" in podsync("push").stdout  # plugged in again: the next push completes
     assert_player_consistent(player, BODY)
 
 
 def test_two_homes_pushing_one_player_take_turns(
-    podsync, make_podcast, fat_player, started, tmp_path: Path
+    podsync, make_podcast, fat_player, tmp_path: Path
 ) -> None:
     player = fat_player(48)
     podcast = setup_big_podcast(podsync, make_podcast, player)
@@ -91,7 +73,6 @@ def test_two_homes_pushing_one_player_take_turns(
     other("fetch")
     other("device", "add", str(player), "--name", "shared")
     first = podsync.popen("push")
-    started.append(first)
     stop_mid_copy(first, player)
     try:
         before = sorted(p for p in player.rglob("*") if ".podsync" not in p.parts)

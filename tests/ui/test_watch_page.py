@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from faults.support import Stall
 from playwright.sync_api import expect
-from test_watch import Watch, configure
+from test_watch import configure
 from test_watch_fetch import plugged_player
 
 from conftest import FatPlayers, media_files
+from watching import Watch
 
 from .support import Client, free_port
 
