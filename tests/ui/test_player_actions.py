@@ -132,8 +132,8 @@ def test_eject_a_mounted_player(
 
     card.locator("button[data-action=eject]").click()
     report = page.locator("#activity details.report").first
+    expect(report).to_contain_text(f"ejected {source}: it is safe to unplug")  # else: why
     expect(report.locator("summary")).to_contain_text("Eject clip: done")
-    expect(report).to_contain_text(f"ejected {source}: it is safe to unplug")
     expect(card.locator(".badge")).to_have_text("not connected")  # the page saw it go
     expect(card.locator("button[data-action=eject]")).to_be_disabled()
     expect(card.locator("button[data-action=push]")).to_be_disabled()
