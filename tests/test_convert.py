@@ -277,14 +277,19 @@ def planned_sizes(podsync, device: str) -> list[int]:
     return [c["size"] for c in report["pushes"][0]["plan"]["copy"]]
 
 
-def test_a_second_push_does_not_read_unchanged_episodes_again(
-    podsync, make_podcast, player: Path, tmp_path: Path, home: Path
-) -> None:
+def one_opus_episode_for_an_mp3_player(podsync, make_podcast, player: Path, tmp_path: Path):
+    """A podcast of one 3 s Opus episode, fetched; the player ``clip`` wants MP3."""
     podcast = make_podcast("talk", "Talk Show", 0)
     add(podcast, "In Opus", "opus", tone(tmp_path, "opus", 3), 1)
     podsync("device", "add", str(player), "--name", "clip", "--profile", "mp3-player")
     podsync("subscribe", podcast.url)
     podsync("fetch")
+
+
+def test_a_second_push_does_not_read_unchanged_episodes_again(
+    podsync, make_podcast, player: Path, tmp_path: Path, home: Path
+) -> None:
+    one_opus_episode_for_an_mp3_player(podsync, make_podcast, player, tmp_path)
     [cached] = (home / "cache" / "episodes").rglob("*.opus")
     estimate = 128000 // 8 * 3 * 102 // 100 + 4096
     [first] = planned_sizes(podsync, "clip")
@@ -305,11 +310,7 @@ def test_a_second_push_does_not_read_unchanged_episodes_again(
 def test_remembered_durations_that_are_damaged_are_read_again(
     podsync, make_podcast, player: Path, tmp_path: Path, home: Path
 ) -> None:
-    podcast = make_podcast("talk", "Talk Show", 0)
-    add(podcast, "In Opus", "opus", tone(tmp_path, "opus", 3), 1)
-    podsync("device", "add", str(player), "--name", "clip", "--profile", "mp3-player")
-    podsync("subscribe", podcast.url)
-    podsync("fetch")
+    one_opus_episode_for_an_mp3_player(podsync, make_podcast, player, tmp_path)
     first = planned_sizes(podsync, "clip")
     remembered = home / "cache" / "converted" / "durations.json"
     assert len(json.loads(remembered.read_text())) == 1
