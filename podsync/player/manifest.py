@@ -39,6 +39,8 @@ FINISHED = "finished.json"
 JOURNAL = "journal"
 PLAYLIST_SUFFIX = ".m3u8"
 """podsync's playlists on a player end with this (they are in the manifest's ``others``)."""
+TMP_PREFIX, TMP_SUFFIX = ".podsync-", ".part"
+"""A copy on its way to a player is ``.podsync-<key>.part`` until its batch is committed."""
 FORMAT = 1
 MAX_MANIFEST = 64 * 1024 * 1024
 MAX_JOURNAL_ENTRY = 4 * 1024 * 1024

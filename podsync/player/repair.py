@@ -25,12 +25,12 @@ from podsync.player.manifest import (
     MARKER_DIR,
     MAX_MANIFEST,
     PLAYLIST_SUFFIX,
+    TMP_PREFIX,
     Entry,
     Manifest,
 )
 from podsync.player.ownership import read_identity
 
-TMP_PREFIX = ".podsync-"
 MAX_PLAYLIST = 16 * 1024 * 1024
 
 

@@ -18,14 +18,12 @@ from podsync.fileio import copy_file, sync_files
 from podsync.model import MediaItem
 from podsync.names import DEFAULT_TEMPLATE, MAX_NAME, episode_path
 from podsync.player.guard import UnsafePath
-from podsync.player.manifest import Entry, Manifest
+from podsync.player.manifest import TMP_PREFIX, TMP_SUFFIX, Entry, Manifest
 from podsync.player.ownership import changed
 from podsync.stores.base import MediaStore, PostProcess, Transfer, write_whole
 from podsync.stores.batch import Batch, Written, keep_mtime, write_record
 from podsync.stores.player_folders import PlayerFolders, join
 
-TMP_PREFIX = ".podsync-"
-TMP_SUFFIX = ".part"
 log = logging.getLogger(__name__)
 
 MAX_CLASHES = 100
