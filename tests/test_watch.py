@@ -154,20 +154,26 @@ def test_unplugged_mid_sync_the_watcher_survives_and_the_next_plug_in_completes(
     assert w.stop() == 0
 
 
+def unplugged_stick(podsync, make_podcast, home: Path, media: Path, marker: Path, episodes: int):
+    """A folder player "stick" with a fetched podcast of ``episodes``, watched for in the
+    automount folder ``media`` (no udev), then unplugged: its marker moved to ``marker``."""
+    media.mkdir()
+    configure(home, udev=False, automount_dirs=[str(media)], debounce=0)
+    stick = media.parent / "stick"
+    stick.mkdir()
+    podsync("device", "add", str(stick), "--name", "stick")
+    podcast = make_podcast("news", "News", episodes)
+    podsync("subscribe", podcast.url)
+    podsync("fetch")
+    (stick / ".podsync").rename(marker)  # no longer at its registered path
+    return podcast
+
+
 def test_without_udev_a_player_appearing_in_an_automount_folder_is_synced(
     podsync, make_podcast, watch, home: Path, tmp_path: Path
 ) -> None:
-    media = tmp_path / "media"
-    media.mkdir()
-    configure(home, udev=False, automount_dirs=[str(media)], debounce=0)
-    stick = tmp_path / "stick"
-    stick.mkdir()
-    podsync("device", "add", str(stick), "--name", "stick")
-    podcast = make_podcast("news", "News", 2)
-    podsync("subscribe", podcast.url)
-    podsync("fetch")
-    marker = tmp_path / "marker"
-    (stick / ".podsync").rename(marker)  # unplugged: no longer at its registered path
+    media, marker = tmp_path / "media", tmp_path / "marker"
+    podcast = unplugged_stick(podsync, make_podcast, home, media, marker, episodes=2)
     w = watch()
     assert "syncing" not in w.log
 
@@ -213,17 +219,8 @@ def test_a_hostile_drive_does_not_stop_the_watcher(
     podsync, make_podcast, watch, home: Path, tmp_path: Path, marker: str
 ) -> None:
     """Another drive whose marker is JSON nested 100,000 deep, or a FIFO: ignored."""
-    media = tmp_path / "media"
-    media.mkdir()
-    configure(home, udev=False, automount_dirs=[str(media)], debounce=0)
-    stick = tmp_path / "stick"
-    stick.mkdir()
-    podsync("device", "add", str(stick), "--name", "stick")
-    podcast = make_podcast("news", "News", 1)
-    podsync("subscribe", podcast.url)
-    podsync("fetch")
-    saved = tmp_path / "marker"
-    (stick / ".podsync").rename(saved)  # unplugged
+    media, saved = tmp_path / "media", tmp_path / "marker"
+    unplugged_stick(podsync, make_podcast, home, media, saved, episodes=1)
     w = watch()
     hostile = media / "OTHER"
     (hostile / ".podsync").mkdir(parents=True)
