@@ -78,14 +78,20 @@ def test_device_list_and_remove(podsync, player: Path, tmp_path: Path) -> None:
     assert "no device named 'old'" in podsync("device", "remove", "old", check=2).stderr
 
 
-def fake_udisksctl(tmp_path: Path, fail: str = "") -> dict[str, str]:
-    """A stand-in for udisksctl (no udisks daemon runs here) that logs its arguments."""
+def fake_udisksctl(tmp_path: Path, fail: str = "", once: bool = False) -> dict[str, str]:
+    """A stand-in for udisksctl (no udisks daemon runs here) that logs its arguments; the
+    action ``fail`` finds the drive busy (``once``: only the first time)."""
     bindir = tmp_path / "bin"
     bindir.mkdir()
     script = bindir / "udisksctl"
+    busy = f"{tmp_path}/was-busy"
     script.write_text(f"""#!/bin/sh
 echo "$@" >> {tmp_path}/udisksctl.log
-case "$1" in {fail or "none"}) echo "Error unmounting /dev/sdb1: target is busy" >&2; exit 1;; esac
+case "$1" in {fail or "none"})
+    if [ {int(once)} = 0 ] || [ ! -e {busy} ]; then
+        touch {busy}; echo "Error unmounting /dev/sdb1: target is busy" >&2; exit 1
+    fi;;
+esac
 """)
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
     return {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}"}
@@ -103,6 +109,22 @@ def test_push_eject_unmounts_and_powers_off(podsync, fat_player, tmp_path: Path,
     ]
 
 
+def test_push_eject_asks_again_while_the_drive_is_busy(
+    podsync, fat_player, tmp_path: Path, testbed
+) -> None:
+    """Something (a file manager's preview, the web page's plan) holds the drive a moment."""
+    player = fat_player(source="/dev/sdb1")
+    env = fake_udisksctl(tmp_path, fail="unmount", once=True)
+    podsync("device", "add", str(player), "--name", "clip")
+    out = podsync("push", "--eject", env=env).stdout
+    assert "ejected /dev/sdb1: it is safe to unplug" in out
+    assert [line.split()[0] for line in (tmp_path / "udisksctl.log").read_text().splitlines()] == [
+        "unmount",
+        "unmount",
+        "power-off",
+    ]
+
+
 def test_push_eject_says_clearly_when_it_cannot(
     podsync, fat_player, player: Path, tmp_path: Path
 ) -> None:
@@ -116,3 +138,5 @@ def test_push_eject_says_clearly_when_it_cannot(
     err = podsync("push", "clip", "--eject", env=env, check=1).stderr
     assert "cannot unmount /dev/sdb1: Error unmounting /dev/sdb1: target is busy" in err
     assert "Traceback" not in err
+    asked = (tmp_path / "udisksctl.log").read_text().splitlines()
+    assert asked == ["unmount --block-device /dev/sdb1 --no-user-interaction"] * 4  # then gave up

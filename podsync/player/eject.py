@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 from podsync.errors import DeviceError
 from podsync.player.mounts import mount_of
+
+BUSY_RETRIES = (0.2, 0.5, 1.0, None)
+"""Seconds to wait before asking again while the drive is busy (None: give up)."""
 
 
 def eject(path: Path) -> str:
@@ -30,16 +34,25 @@ def eject(path: Path) -> str:
             f"installed; files are flushed, unmount it with: umount {mount.point}"
         )
     for action in ("unmount", "power-off"):
-        result = subprocess.run(
-            [udisksctl, action, "--block-device", mount.source, "--no-user-interaction"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
+        for wait in BUSY_RETRIES:
+            result = subprocess.run(
+                [udisksctl, action, "--block-device", mount.source, "--no-user-interaction"],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             reason = (result.stderr or result.stdout).strip().splitlines()
+            if result.returncode == 0 or wait is None or not _busy(reason):
+                break
+            time.sleep(wait)  # a reader (a file manager's preview, a page's plan) lets go
+        if result.returncode != 0:
             raise DeviceError(
                 f"cannot {action.replace('-', ' ')} {mount.source}: "
                 f"{reason[-1] if reason else 'udisksctl failed'}"
             )
     return f"ejected {mount.source}: it is safe to unplug"
+
+
+def _busy(reason: list[str]) -> bool:
+    """Whether udisksctl's answer says something still has the drive open."""
+    return "busy" in " ".join(reason).lower()

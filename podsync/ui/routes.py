@@ -89,7 +89,11 @@ def build(ctx: Context) -> Starlette:
 
     def part_data(app: App, name: str) -> dict[str, Any]:
         if name == "players":
-            busy = {job.split(":", 1)[1] for job in ctx.jobs.running() if job.startswith("push:")}
+            busy = {}  # player → "push" or "eject"
+            for job in ctx.jobs.running():
+                kind, _, player = job.partition(":")
+                if kind in ("push", "eject"):
+                    busy[player] = kind
             return {"players": views.players(app, busy)}
         if name == "podcasts":
             return {"podcasts": views.podcasts(app)}

@@ -8,6 +8,7 @@ their state; the settings in effect, each with its type and default.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,7 +73,8 @@ class SettingView:
 @dataclass(frozen=True)
 class PlayerView:
     row: DeviceRow
-    busy: bool
+    busy: str | None
+    """What runs on it from the page: "push", "eject" or None."""
     next_push: NextPushView | None
     settings: list[SettingView]
 
@@ -144,13 +146,18 @@ def next_push(app: App, row: DeviceRow) -> NextPushView:
     )
 
 
-def players(app: App, busy: set[str]) -> list[PlayerView]:
-    """The registered players; a connected one that is not ``busy`` with its next push."""
+def players(app: App, busy: Mapping[str, str]) -> list[PlayerView]:
+    """The registered players, and the next push of each connected one.
+
+    A player ``busy`` (name → "push" or "eject") is not read for its plan: the
+    push would show half done, and reading a player that is being ejected keeps
+    it mounted.
+    """
     views = []
     for row in device_rows(app):
         name = row.device.name
         planned = next_push(app, row) if row.path is not None and name not in busy else None
-        views.append(PlayerView(row, name in busy, planned, player_settings(app.config, name)))
+        views.append(PlayerView(row, busy.get(name), planned, player_settings(app.config, name)))
     return views
 
 
