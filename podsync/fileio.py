@@ -108,6 +108,14 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
+def size_or_zero(path: Path) -> int:
+    """The size of the file at ``path``; 0 when it is missing or cannot be read."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def fsync_dir(path: Path) -> None:
     """Make a rename in ``path`` durable (ignored where directories can't be synced)."""
     with contextlib.suppress(OSError):

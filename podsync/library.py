@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from podsync.app import App
 from podsync.config import podcast_matches
 from podsync.errors import DeviceError, UsageError
+from podsync.fileio import size_or_zero
 from podsync.filters import PlanState
 from podsync.model import MediaItem, Podcast
 from podsync.player.devices import push_lock
@@ -139,7 +140,7 @@ def _clean(app: App, dry_run: bool) -> Freed:
     gone = {i.key for i in freed.items}
     freed.conversions = unwanted_conversions(app, [i for i in cached if i.key not in gone])
     freed.covers = _unused_covers(app)
-    freed.swept_bytes = sum(_size(p) for p in [*freed.conversions, *freed.covers])
+    freed.swept_bytes = sum(size_or_zero(p) for p in [*freed.conversions, *freed.covers])
     if not dry_run:
         remove_conversions(freed.conversions)
         _delete_files(freed.covers)
@@ -182,13 +183,6 @@ def _delete_files(paths: list[Path]) -> list[Path]:
             path.unlink()
             removed.append(path)
     return removed
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 def _unwanted_episodes(app: App, cached: list[MediaItem]) -> list[MediaItem]:

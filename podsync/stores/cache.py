@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from podsync.errors import PodsyncError
-from podsync.fileio import copy_file
+from podsync.fileio import copy_file, size_or_zero
 from podsync.model import MediaItem
 from podsync.names import episode_path, with_counter
 from podsync.sizes import human_size
@@ -193,7 +193,7 @@ class CacheStore(MediaStore):
         free, owed = self.free_space(), self._owed(item.key)
         if free is None or free >= self.reserve + owed + DOWNLOAD_CHUNK:
             return
-        got = _size(part)
+        got = size_or_zero(part)
         if free >= self.reserve and item.size and got <= item.size:
             return  # within its stated size: the room left is for it too
         said = f"the feed said {human_size(item.size)}" if item.size else "the feed gave no size"
@@ -210,7 +210,7 @@ class CacheStore(MediaStore):
         see the disk below the reserve because of it)."""
         with self._naming:
             others = [v for k, v in self._sized.items() if k != key]
-        return sum(max(0, size - _size(part)) for part, size in others)
+        return sum(max(0, size - size_or_zero(part)) for part, size in others)
 
     def remove(self, item: MediaItem) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -233,10 +233,3 @@ class CacheStore(MediaStore):
     def _release(self, relpath: str) -> None:
         if self._taken is not None:
             self._taken.discard(relpath.casefold())
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except FileNotFoundError:
-        return 0
