@@ -118,6 +118,10 @@ def build(world: Seeded, root: Path) -> tuple[Folder, Path, Path, list[str], lis
             manifest.files[path] = entry
             if e.key in world.edited:
                 (player / path).write_bytes(b"the user's edit")
+                # An edit comes later than the copy. (One of the same size within FAT's
+                # 2 s of it, or a whole number of quarter hours later, which a time zone
+                # change also gives, is one that size and mtime cannot tell from the copy.)
+                os.utime(player / path, (mtime + 1000, mtime + 1000))
                 edited.append(path)
     manifest.save()
     placed: list[tuple[str, str]] = []
